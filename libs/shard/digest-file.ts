@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/** A file being written whose sha256 is computed on the way to disk. */
+export interface DigestFile {
+  /** Where the writer sends bytes. */
+  readonly input: Transform;
+  /** Resolves once every byte is on disk (fsynced) with the file's sha256 and size. */
+  readonly done: Promise<{ sha256: string; bytes: number }>;
+}
+
+export function createDigestFile(path: string): DigestFile {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const input = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const done = pipeline(input, createWriteStream(path)).then(async () => {
+    await fsync(path);
+    return { sha256: hash.digest("hex"), bytes };
+  });
+  done.catch(() => {}); // the writer awaits `done`; this only avoids an unhandled rejection before then
+  return { input, done };
+}
+
+export async function fsync(path: string): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,12 @@
+export { keyLayout, sampleKey, shardName, type KeyLayout } from "./keys.ts";
+export { pythonJsonDumps } from "./python-json.ts";
+export {
+  metadataColumns,
+  sampleMetadata,
+  type SampleRecord,
+  type SampleStatus,
+  type ShardColumns,
+} from "./sample.ts";
+export { ShardJournal, type JournalSample } from "./journal.ts";
+export { writeShardFiles, type ShardSpec, type WrittenShard } from "./shard-files.ts";
+export type { ShardStats } from "./stats.ts";
