@@ -1,0 +1,60 @@
+import { Command, Option } from "commander";
+import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { runDownload, type DownloadSummary } from "@laion-dl/pipeline";
+import { formatRate, formatSummary } from "./report.ts";
+
+/** Registers img2dataset's option names (snake_case, Python Fire style values) on a command. */
+export function addDownloadOptions(command: Command): Command {
+  for (const spec of DOWNLOAD_OPTION_SPECS) {
+    // Booleans take an optional value so both `--flag` and Fire's `--flag True` work.
+    const flag = spec.kind === "bool" ? `--${spec.name} [value]` : `--${spec.name} <value>`;
+    const option = new Option(flag, spec.help);
+    if (spec.default !== undefined) option.default(spec.default, formatDefault(spec.default));
+    command.addOption(option);
+  }
+  for (const [name, reason] of Object.entries(IGNORED_OPTIONS)) {
+    command.addOption(new Option(`--${name} [value]`, `accepted for img2dataset compatibility; ignored: ${reason}`).hideHelp());
+  }
+  return command;
+}
+
+function formatDefault(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.join(",")}]`;
+  return String(value);
+}
+
+/** Parses the command's option values, warning about accepted-but-ignored img2dataset options. */
+export function downloadOptionsFrom(values: Record<string, unknown>, warn: (line: string) => void): DownloadOptions {
+  for (const [name, reason] of Object.entries(IGNORED_OPTIONS)) {
+    if (values[name] !== undefined) warn(`warning: --${name} is ignored: ${reason}`);
+  }
+  return parseDownloadOptions(values);
+}
+
+export async function download(options: DownloadOptions, print: (line: string) => void): Promise<DownloadSummary> {
+  const summary = await runDownload(options, {
+    onShardWritten(shard) {
+      const counts = {
+        count: shard.stats.count,
+        successes: shard.stats.successes,
+        failedToDownload: shard.stats.failed_to_download,
+        failedToResize: shard.stats.failed_to_resize,
+      };
+      print(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
+    },
+    onShardSkipped(name) {
+      print(`shard ${name} - already written, skipped`);
+    },
+  });
+  print(formatSummary(summary));
+  return summary;
+}
+
+export function downloadCommand(): Command {
+  return addDownloadOptions(new Command("download"))
+    .description("download a {caption, url} manifest into img2dataset-compatible webdataset shards")
+    .action(async (values: Record<string, unknown>) => {
+      const options = downloadOptionsFrom(values, (line) => console.error(line));
+      await download(options, (line) => console.log(line));
+    });
+}

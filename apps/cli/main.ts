@@ -1,0 +1,17 @@
+import { Command } from "commander";
+import { demoCommand } from "./demo-command.ts";
+import { downloadCommand } from "./download-command.ts";
+
+const program = new Command("laion-dl")
+  .description("Turn a {caption, url} manifest into a byte-identical, img2dataset-compatible webdataset")
+  .addCommand(downloadCommand())
+  .addCommand(demoCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected failures (bad option, broken manifest, unwritable folder) end with one clear line.
+  const { name, message } = error as Error;
+  console.error(`laion-dl: ${name === "Error" || !name ? "" : `${name}: `}${message}`);
+  process.exitCode = 1;
+}

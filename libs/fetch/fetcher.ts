@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { pipeline, type Readable } from "node:stream";
+import { Agent, request } from "undici";
+import { asFetchFailure, FetchFailure, httpError } from "./errors.ts";
+import { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
+
+export interface FetcherOptions {
+  /** Overall deadline of one attempt (headers, redirects and body), in ms. */
+  readonly timeoutMs: number;
+  /** Cap on the (decoded) body; the download is aborted past it. */
+  readonly maxBytes: number;
+  readonly maxRedirects: number;
+  /** Extra attempts after a retryable failure (img2dataset's --retries). */
+  readonly retries: number;
+  readonly userAgentToken: string | null;
+  readonly disallowedHeaderDirectives: readonly string[];
+  /** First retry waits this long, doubling each time (plus jitter); Retry-After wins when longer. */
+  readonly retryBaseDelayMs?: number;
+}
+
+export interface Download {
+  readonly body: Buffer;
+  /** Attempts beyond the first that this download needed. */
+  readonly retries: number;
+}
+
+export interface Fetcher {
+  /** Resolves with the body, or rejects with a FetchFailure whose message is the error_message. */
+  fetch(url: string): Promise<Download>;
+  close(): Promise<void>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_RETRY_AFTER_S = 60;
+const BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:72.0) Gecko/20100101 Firefox/72.0";
+
+export function createFetcher(options: FetcherOptions): Fetcher {
+  const agent = new Agent({
+    connections: 32,
+    keepAliveTimeout: 10_000,
+    connect: { timeout: options.timeoutMs },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const userAgent = options.userAgentToken
+    ? `${BROWSER_USER_AGENT} (compatible; ${options.userAgentToken}; +https://github.com/laion-dl/laion-dl)`
+    : BROWSER_USER_AGENT;
+  const baseDelay = options.retryBaseDelayMs ?? 250;
+
+  async function attempt(url: string): Promise<Buffer> {
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let current = parseHttpUrl(url);
+    for (let redirects = 0; ; redirects++) {
+      const response = await request(current, {
+        dispatcher: agent,
+        signal,
+        headers: { "user-agent": userAgent, "accept-encoding": "gzip, deflate, br" },
+      });
+      const location = response.headers.location;
+      if (REDIRECT_STATUSES.has(response.statusCode) && typeof location === "string") {
+        response.body.destroy();
+        if (redirects >= options.maxRedirects) throw new FetchFailure("too many redirects", false);
+        current = parseHttpUrl(new URL(location, current).href);
+        continue;
+      }
+      if (response.statusCode !== 200) {
+        response.body.destroy();
+        throw httpError(response.statusCode, retryAfterSeconds(response.headers["retry-after"]));
+      }
+      const robots = response.headers["x-robots-tag"];
+      if (robots !== undefined) {
+        const values = Array.isArray(robots) ? robots : [robots];
+        if (isDisallowedByRobots(values, options.userAgentToken, options.disallowedHeaderDirectives)) {
+          response.body.destroy();
+          throw new FetchFailure(ROBOTS_MESSAGE, false);
+        }
+      }
+      const declared = Number(response.headers["content-length"]);
+      const encoding = String(response.headers["content-encoding"] ?? "identity").toLowerCase();
+      if (encoding === "identity" && declared > options.maxBytes) {
+        response.body.destroy();
+        throw new FetchFailure("response too large", false);
+      }
+      return readCapped(decode(response.body, encoding), options.maxBytes);
+    }
+  }
+
+  return {
+    async fetch(url) {
+      for (let retries = 0; ; retries++) {
+        try {
+          return { body: await attempt(url), retries };
+        } catch (error) {
+          const failure = asFetchFailure(error);
+          if (!failure.retryable || retries >= options.retries) throw failure;
+          const backoff = baseDelay * 2 ** retries * (1 + Math.random() / 2);
+          const wait = Math.min(Math.max(backoff, (failure.retryAfter ?? 0) * 1000), MAX_RETRY_AFTER_S * 1000);
+          await sleep(wait);
+        }
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+function parseHttpUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FetchFailure("invalid URL", false);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new FetchFailure("unsupported URL scheme", false);
+  }
+  return parsed;
+}
+
+function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+function decode(body: Readable, encoding: string): Readable {
+  const decoder =
+    encoding === "gzip" || encoding === "x-gzip" ? createGunzip()
+    : encoding === "deflate" ? createInflate()
+    : encoding === "br" ? createBrotliDecompress()
+    : null;
+  // pipeline() destroys both sides on an error either side, so a timeout ends the decoder too.
+  return decoder ? pipeline(body, decoder, () => {}) : body;
+}
+
+/** Collects a body, aborting once it passes the cap: decoded bytes count, so bombs stop early. */
+async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) throw new FetchFailure("response too large", false);
+      chunks.push(chunk);
+    }
+  } finally {
+    if (total > maxBytes || !body.readableEnded) body.destroy();
+  }
+  return Buffer.concat(chunks, total);
+}

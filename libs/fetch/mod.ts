@@ -1,0 +1,3 @@
+export { createFetcher, type Download, type Fetcher, type FetcherOptions } from "./fetcher.ts";
+export { FetchFailure } from "./errors.ts";
+export { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
