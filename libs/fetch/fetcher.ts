@@ -59,27 +59,27 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       });
       const location = response.headers.location;
       if (REDIRECT_STATUSES.has(response.statusCode) && typeof location === "string") {
-        response.body.destroy();
+        discard(response.body);
         if (redirects >= options.maxRedirects) throw new FetchFailure("too many redirects", false);
         current = parseHttpUrl(new URL(location, current).href);
         continue;
       }
       if (response.statusCode !== 200) {
-        response.body.destroy();
+        discard(response.body);
         throw httpError(response.statusCode, retryAfterSeconds(response.headers["retry-after"]));
       }
       const robots = response.headers["x-robots-tag"];
       if (robots !== undefined) {
         const values = Array.isArray(robots) ? robots : [robots];
         if (isDisallowedByRobots(values, options.userAgentToken, options.disallowedHeaderDirectives)) {
-          response.body.destroy();
+          discard(response.body);
           throw new FetchFailure(ROBOTS_MESSAGE, false);
         }
       }
       const declared = Number(response.headers["content-length"]);
       const encoding = String(response.headers["content-encoding"] ?? "identity").toLowerCase();
       if (encoding === "identity" && declared > options.maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw new FetchFailure("response too large", false);
       }
       return readCapped(decode(response.body, encoding), options.maxBytes);
@@ -147,7 +147,13 @@ async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
       chunks.push(chunk);
     }
   } finally {
-    if (total > maxBytes || !body.readableEnded) body.destroy();
+    if (!body.readableEnded) discard(body);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Drops a body we will not read; undici reports an aborted body as an error, which is expected here. */
+function discard(body: Readable): void {
+  body.on("error", () => {});
+  body.destroy();
 }

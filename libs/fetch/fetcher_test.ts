@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { createFetcher, FetchFailure, type FetcherOptions } from "./mod.ts";
+
+const defaults: FetcherOptions = {
+  timeoutMs: 2000,
+  maxBytes: 64 * 1024,
+  maxRedirects: 5,
+  retries: 0,
+  userAgentToken: "laion-dl-test",
+  disallowedHeaderDirectives: ["noai", "noimageai", "noindex", "noimageindex"],
+  retryBaseDelayMs: 10,
+};
+
+const hits = new Map<string, number>();
+const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+  "/ok": (_req, res) => res.end("image-bytes"),
+  "/missing": (_req, res) => res.writeHead(404).end("no"),
+  "/loop": (_req, res) => res.writeHead(302, { location: "/loop" }).end(),
+  "/to-ok": (_req, res) => res.writeHead(301, { location: "/ok" }).end(),
+  "/to-file": (_req, res) => res.writeHead(302, { location: "file:///etc/passwd" }).end(),
+  "/big-declared": (_req, res) => res.writeHead(200, { "content-length": String(1e9) }).end(),
+  "/big-chunked": (_req, res) => {
+    res.writeHead(200);
+    res.end(Buffer.alloc(200 * 1024));
+  },
+  "/gzip-bomb": (_req, res) => res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync(Buffer.alloc(10 * 1024 * 1024))),
+  "/gzip-ok": (_req, res) => res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync("small image")),
+  "/drip": (_req, res) => {
+    res.writeHead(200);
+    const timer = setInterval(() => res.write("x"), 100);
+    res.on("close", () => clearInterval(timer));
+  },
+  "/robots-any": (_req, res) => res.writeHead(200, { "x-robots-tag": "noai" }).end("x"),
+  "/robots-ours": (_req, res) => res.writeHead(200, { "x-robots-tag": "laion-dl-test: noimageai, nofollow" }).end("x"),
+  "/robots-other": (_req, res) => res.writeHead(200, { "x-robots-tag": "otherbot: noai" }).end("x"),
+  "/flaky": (req, res) => {
+    const n = hits.get(req.url!) ?? 0;
+    if (n <= 3) res.writeHead(503, { "retry-after": "0" }).end();
+    else res.end("finally");
+  },
+};
+
+async function withServer(run: (base: string) => Promise<void>) {
+  const server = createServer((req, res) => {
+    hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+    (routes[req.url!] ?? ((_q, r) => r.writeHead(404).end()))(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof FetchFailure, `expected a FetchFailure, got ${String(error)}`);
+    return error.message;
+  }
+  assert.fail("expected the download to fail");
+}
+
+test("fetch: failures carry short, stable messages", async () => {
+  await withServer(async (base) => {
+    const fetcher = createFetcher({ ...defaults, timeoutMs: 600 });
+    const table = [
+      ["/missing", "HTTP Error 404: Not Found"],
+      ["/loop", "too many redirects"],
+      ["/to-file", "unsupported URL scheme"],
+      ["/big-declared", "response too large"],
+      ["/big-chunked", "response too large"],
+      ["/gzip-bomb", "response too large"],
+      ["/drip", "timeout"],
+      ["/robots-any", "Use of image disallowed by X-Robots-Tag directive"],
+      ["/robots-ours", "Use of image disallowed by X-Robots-Tag directive"],
+    ] as const;
+    for (const [path, message] of table) assert.equal(await failure(fetcher.fetch(base + path)), message, path);
+    assert.equal(await failure(fetcher.fetch("ftp://127.0.0.1/x.jpg")), "unsupported URL scheme");
+    assert.equal(await failure(fetcher.fetch("not a url")), "invalid URL");
+    assert.equal(await failure(fetcher.fetch("http://127.0.0.1:1/x.jpg")), "connection refused");
+    await fetcher.close();
+  });
+});
+
+test("fetch: bodies arrive whole, after redirects and decoding, and robots for another bot are ignored", async () => {
+  await withServer(async (base) => {
+    const fetcher = createFetcher(defaults);
+    assert.equal((await fetcher.fetch(`${base}/to-ok`)).body.toString(), "image-bytes");
+    assert.equal((await fetcher.fetch(`${base}/gzip-ok`)).body.toString(), "small image");
+    assert.equal((await fetcher.fetch(`${base}/robots-other`)).body.toString(), "x");
+    await fetcher.close();
+  });
+});
+
+test("fetch: retryable failures are retried up to --retries, permanent ones never", async () => {
+  await withServer(async (base) => {
+    const fetcher = createFetcher({ ...defaults, retries: 3 });
+    hits.clear();
+    const download = await fetcher.fetch(`${base}/flaky`);
+    assert.deepEqual([download.body.toString(), download.retries, hits.get("/flaky")], ["finally", 3, 4]);
+    await failure(fetcher.fetch(`${base}/missing`));
+    assert.equal(hits.get("/missing"), 1);
+    await fetcher.close();
+    hits.clear();
+    const impatient = createFetcher({ ...defaults, retries: 1 });
+    assert.equal(await failure(impatient.fetch(`${base}/flaky`)), "HTTP Error 503: Service Unavailable");
+    assert.equal(hits.get("/flaky"), 2);
+    await impatient.close();
+  });
+});
