@@ -23,7 +23,7 @@ export function demoCommand(): Command {
         const workDir = resolve("demo");
         await mkdir(workDir, { recursive: true });
         const manifest = join(workDir, "laion_synthetic_demo.json");
-        await writeManifest(manifest, demoRows(server.baseUrl, Number(values.rows)), "json");
+        await writeManifest(manifest, demoRows(server.baseUrl, Number(values.rows)).map((row) => ({ ...row })), "json");
         console.log(`fixture server on ${server.baseUrl}; manifest ${manifest} (${values.rows} rows)`);
         const options = parseDownloadOptions({
           url_list: manifest,
