@@ -1,0 +1,82 @@
+// Original file: ../../proto/laion_dl/v1/transform.proto
+
+
+/**
+ * img2dataset's resize options, with img2dataset's names and meanings.
+ */
+export interface TransformOptions {
+  /**
+   * Target size in pixels (img2dataset --image_size).
+   */
+  'image_size'?: (number);
+  /**
+   * "no" | "border" | "keep_ratio" | "keep_ratio_largest" | "center_crop".
+   */
+  'resize_mode'?: (string);
+  /**
+   * Leave images already smaller than the target at their size.
+   */
+  'resize_only_if_bigger'?: (boolean);
+  /**
+   * Smallest accepted side of the original, in pixels; 0 accepts all.
+   */
+  'min_image_size'?: (number);
+  /**
+   * Largest accepted width * height of the original. Absent = no limit.
+   */
+  'max_image_area'?: (number | string);
+  /**
+   * Largest accepted long side / short side of the original. Absent = no limit.
+   */
+  'max_aspect_ratio'?: (number | string);
+  /**
+   * "jpg" | "png" | "webp".
+   */
+  'encode_format'?: (string);
+  /**
+   * JPEG/WebP quality (0-100); for PNG the zlib compression level (0-9), as in img2dataset.
+   */
+  'encode_quality'?: (number);
+  '_max_image_area'?: "max_image_area";
+  '_max_aspect_ratio'?: "max_aspect_ratio";
+}
+
+/**
+ * img2dataset's resize options, with img2dataset's names and meanings.
+ */
+export interface TransformOptions__Output {
+  /**
+   * Target size in pixels (img2dataset --image_size).
+   */
+  'image_size': (number);
+  /**
+   * "no" | "border" | "keep_ratio" | "keep_ratio_largest" | "center_crop".
+   */
+  'resize_mode': (string);
+  /**
+   * Leave images already smaller than the target at their size.
+   */
+  'resize_only_if_bigger': (boolean);
+  /**
+   * Smallest accepted side of the original, in pixels; 0 accepts all.
+   */
+  'min_image_size': (number);
+  /**
+   * Largest accepted width * height of the original. Absent = no limit.
+   */
+  'max_image_area'?: (number);
+  /**
+   * Largest accepted long side / short side of the original. Absent = no limit.
+   */
+  'max_aspect_ratio'?: (number);
+  /**
+   * "jpg" | "png" | "webp".
+   */
+  'encode_format': (string);
+  /**
+   * JPEG/WebP quality (0-100); for PNG the zlib compression level (0-9), as in img2dataset.
+   */
+  'encode_quality': (number);
+  '_max_image_area'?: "max_image_area";
+  '_max_aspect_ratio'?: "max_aspect_ratio";
+}

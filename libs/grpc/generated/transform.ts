@@ -1,0 +1,27 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { EncodedImage as _laion_dl_v1_EncodedImage, EncodedImage__Output as _laion_dl_v1_EncodedImage__Output } from './laion_dl/v1/EncodedImage.ts';
+import type { Failure as _laion_dl_v1_Failure, Failure__Output as _laion_dl_v1_Failure__Output } from './laion_dl/v1/Failure.ts';
+import type { TransformOptions as _laion_dl_v1_TransformOptions, TransformOptions__Output as _laion_dl_v1_TransformOptions__Output } from './laion_dl/v1/TransformOptions.ts';
+import type { TransformRequest as _laion_dl_v1_TransformRequest, TransformRequest__Output as _laion_dl_v1_TransformRequest__Output } from './laion_dl/v1/TransformRequest.ts';
+import type { TransformResponse as _laion_dl_v1_TransformResponse, TransformResponse__Output as _laion_dl_v1_TransformResponse__Output } from './laion_dl/v1/TransformResponse.ts';
+import type { TransformServiceClient as _laion_dl_v1_TransformServiceClient, TransformServiceDefinition as _laion_dl_v1_TransformServiceDefinition } from './laion_dl/v1/TransformService.ts';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  laion_dl: {
+    v1: {
+      EncodedImage: MessageTypeDefinition<_laion_dl_v1_EncodedImage, _laion_dl_v1_EncodedImage__Output>
+      Failure: MessageTypeDefinition<_laion_dl_v1_Failure, _laion_dl_v1_Failure__Output>
+      TransformOptions: MessageTypeDefinition<_laion_dl_v1_TransformOptions, _laion_dl_v1_TransformOptions__Output>
+      TransformRequest: MessageTypeDefinition<_laion_dl_v1_TransformRequest, _laion_dl_v1_TransformRequest__Output>
+      TransformResponse: MessageTypeDefinition<_laion_dl_v1_TransformResponse, _laion_dl_v1_TransformResponse__Output>
+      TransformService: SubtypeConstructor<typeof grpc.Client, _laion_dl_v1_TransformServiceClient> & { service: _laion_dl_v1_TransformServiceDefinition }
+    }
+  }
+}
+

@@ -1,0 +1,102 @@
+import { Server, ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { PackageDefinition } from "@grpc/proto-loader";
+import { messageSizeOptions } from "./channel-options.ts";
+import { loadContracts } from "./contracts.ts";
+import { addHealth, type HealthReporter } from "./health.ts";
+import { addReflection } from "./reflection.ts";
+
+export interface ServiceRegistration {
+  /** A service definition from loadContracts(), e.g. `contracts.fetch`. */
+  readonly definition: ServiceDefinition;
+  /** Its handlers, by method name (the generated `…Handlers` interface types them). */
+  readonly implementation: UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  /** Interface to listen on; default 0.0.0.0 (every interface, as a pod needs). */
+  readonly host?: string;
+  /** Port to listen on; 0 (the default) picks a free one, read it back from `port`. */
+  readonly port?: number;
+  readonly services: readonly ServiceRegistration[];
+  /**
+   * Extra fully-qualified names for health and reflection. The registered services' names are
+   * taken from their definitions, so this is only needed for names they do not carry.
+   */
+  readonly serviceNames?: readonly string[];
+  /** Largest message sent or received (DEFAULT_MAX_MESSAGE_BYTES is the usual value). */
+  readonly maxMessageBytes: number;
+  /** Descriptors served by reflection; default loadContracts().packageDefinition. */
+  readonly packageDefinition?: PackageDefinition;
+  /** Extra grpc-js server options (keepalive, grpc.max_connection_age_ms …); they override ours. */
+  readonly serverOptions?: ChannelOptions;
+}
+
+export interface GrpcServer {
+  readonly port: number;
+  /** `host:port` as bound, for clients. */
+  readonly address: string;
+  /** Every status starts NOT_SERVING: the caller flips them once its dependencies are ready. */
+  readonly health: HealthReporter;
+  /** Aborted when shutdown begins: stream handlers stop taking requests and end their streams. */
+  readonly stopping: AbortSignal;
+  /**
+   * NOT_SERVING everywhere, then a graceful shutdown (no new calls, running calls finish), forced
+   * after graceMs. Resolves "graceful" or "forced"; calling it again returns the same promise.
+   */
+  shutdown(graceMs: number): Promise<"graceful" | "forced">;
+}
+
+/**
+ * Starts a plaintext gRPC server with the given services, grpc.health.v1.Health and server
+ * reflection (grpc.reflection.v1 and v1alpha) describing all of them.
+ */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
+  const server = new Server({ ...messageSizeOptions(options.maxMessageBytes), ...options.serverOptions });
+  const names = new Set<string>(options.serviceNames);
+  for (const { definition, implementation } of options.services) {
+    server.addService(definition, implementation);
+    names.add(serviceNameOf(definition));
+  }
+  const health = addHealth(server, [...names]);
+  await addReflection(server, options.packageDefinition ?? (await loadContracts()).packageDefinition, [...names]);
+
+  const host = options.host ?? "0.0.0.0";
+  const port = await new Promise<number>((resolve, reject) => {
+    const bindHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+    server.bindAsync(`${bindHost}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
+
+  const stopping = new AbortController();
+  let shuttingDown: Promise<"graceful" | "forced"> | undefined;
+  const shutdown = (graceMs: number): Promise<"graceful" | "forced"> => {
+    shuttingDown ??= new Promise((resolve) => {
+      health.stop();
+      stopping.abort();
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve("forced");
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve("graceful");
+      });
+    });
+    return shuttingDown;
+  };
+
+  return {
+    port,
+    address: `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`,
+    health,
+    stopping: stopping.signal,
+    shutdown,
+  };
+}
+
+/** `laion_dl.v1.FetchService` from its definition (every method path is /<service>/<method>). */
+export function serviceNameOf(definition: ServiceDefinition): string {
+  const path = Object.values(definition)[0]?.path;
+  const name = path?.split("/")[1];
+  if (!name) throw new RangeError("Expected a service definition with at least one method but received one with none");
+  return name;
+}
