@@ -3,6 +3,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { pipeline, type Readable } from "node:stream";
 import { Agent, request } from "undici";
 import { asFetchFailure, FetchFailure, httpError } from "./errors.ts";
+import { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
 import { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
 
 export interface FetcherOptions {
@@ -17,6 +18,10 @@ export interface FetcherOptions {
   readonly disallowedHeaderDirectives: readonly string[];
   /** First retry waits this long, doubling each time (plus jitter); Retry-After wins when longer. */
   readonly retryBaseDelayMs?: number;
+  /** Shared per-host pauses; a fleet passes one fed by its peers' signals. */
+  readonly hostBackoff?: HostBackoff;
+  /** Told when a host answers 429/503, with the time until which it should be left alone. */
+  onThrottled?(host: string, untilEpochMs: number): void;
 }
 
 export interface Download {
@@ -33,6 +38,7 @@ export interface Fetcher {
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_RETRY_AFTER_S = 60;
+const THROTTLE_STATUSES = new Set([429, 503]);
 const BROWSER_USER_AGENT = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:72.0) Gecko/20100101 Firefox/72.0";
 
 export function createFetcher(options: FetcherOptions): Fetcher {
@@ -47,11 +53,13 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     ? `${BROWSER_USER_AGENT} (compatible; ${options.userAgentToken}; +https://github.com/laion-dl/laion-dl)`
     : BROWSER_USER_AGENT;
   const baseDelay = options.retryBaseDelayMs ?? 250;
+  const hostBackoff = options.hostBackoff ?? createHostBackoff();
 
   async function attempt(url: string): Promise<Buffer> {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let current = parseHttpUrl(url);
     for (let redirects = 0; ; redirects++) {
+      await hostBackoff.wait(current.host);
       const response = await request(current, {
         dispatcher: agent,
         signal,
@@ -66,7 +74,13 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       }
       if (response.statusCode !== 200) {
         discard(response.body);
-        throw httpError(response.statusCode, retryAfterSeconds(response.headers["retry-after"]));
+        const retryAfter = retryAfterSeconds(response.headers["retry-after"]);
+        if (THROTTLE_STATUSES.has(response.statusCode)) {
+          const until = Date.now() + Math.min(retryAfter ?? baseDelay / 1000, MAX_RETRY_AFTER_S) * 1000;
+          hostBackoff.hold(current.host, until);
+          options.onThrottled?.(current.host, until);
+        }
+        throw httpError(response.statusCode, retryAfter);
       }
       const robots = response.headers["x-robots-tag"];
       if (robots !== undefined) {

@@ -116,3 +116,20 @@ test("fetch: retryable failures are retried up to --retries, permanent ones neve
     await impatient.close();
   });
 });
+
+test("fetch: a 429 with Retry-After holds every request to that host, and only that host", async () => {
+  await withServer(async (base) => {
+    const throttled: string[] = [];
+    const fetcher = createFetcher({ ...defaults, onThrottled: (host) => throttled.push(host) });
+    routes["/busy"] = (_req, res) => res.writeHead(429, { "retry-after": "1" }).end();
+    assert.equal(await failure(fetcher.fetch(`${base}/busy`)), "HTTP Error 429: Too Many Requests");
+    assert.deepEqual(throttled, [new URL(base).host]);
+    const started = Date.now();
+    await fetcher.fetch(`${base}/ok`);
+    assert.ok(Date.now() - started >= 900, "the same host waits out Retry-After");
+    const other = Date.now();
+    await assert.rejects(fetcher.fetch("http://127.0.0.2:1/x.jpg"));
+    assert.ok(Date.now() - other < 500, "another host is not held");
+    await fetcher.close();
+  });
+});
