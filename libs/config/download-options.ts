@@ -46,11 +46,11 @@ export interface DownloadOptions {
   readonly allow_private_network: boolean;
 }
 
-type Kind = "string" | "nullable-string" | "int" | "number" | "bool" | "list" | readonly string[];
+export type OptionKind = "string" | "nullable-string" | "int" | "number" | "bool" | "list" | readonly string[];
 
-export interface OptionSpec {
-  readonly name: keyof DownloadOptions;
-  readonly kind: Kind;
+export interface OptionSpec<Name extends string = keyof DownloadOptions> {
+  readonly name: Name;
+  readonly kind: OptionKind;
   readonly default: unknown;
   readonly help: string;
   /** Lower bound for numbers. */
@@ -103,18 +103,30 @@ export class OptionError extends Error {
 
 /** Parses raw values (strings as typed on a command line, or already-typed values) into options. */
 export function parseDownloadOptions(raw: Readonly<Record<string, unknown>>): DownloadOptions {
-  const options: Record<string, unknown> = {};
-  for (const spec of DOWNLOAD_OPTION_SPECS) {
-    const value = raw[spec.name];
-    options[spec.name] = value === undefined ? spec.default : parseValue(spec, value);
-    if (options[spec.name] === undefined) throw new OptionError(`--${spec.name} is required`);
-  }
-  return Object.freeze(options) as unknown as DownloadOptions;
+  return parseOptions(DOWNLOAD_OPTION_SPECS, raw) as unknown as DownloadOptions;
 }
 
-function parseValue(spec: OptionSpec, value: unknown): unknown {
+/**
+ * Validates raw values against specs into a frozen object; `describe` names where a value came
+ * from in error messages (a flag by default, or an environment variable).
+ */
+export function parseOptions<Name extends string>(
+  specs: readonly OptionSpec<Name>[],
+  raw: Readonly<Record<string, unknown>>,
+  describe: (name: Name) => string = (name) => `--${name}`,
+): Readonly<Record<Name, unknown>> {
+  const options: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const value = raw[spec.name];
+    options[spec.name] = value === undefined ? spec.default : parseValue(spec, value, describe(spec.name));
+    if (options[spec.name] === undefined) throw new OptionError(`${describe(spec.name)} is required`);
+  }
+  return Object.freeze(options) as Readonly<Record<Name, unknown>>;
+}
+
+function parseValue(spec: OptionSpec<string>, value: unknown, source: string): unknown {
   const fail = (expected: string): never => {
-    throw new OptionError(`Expected ${expected} for --${spec.name} but received ${JSON.stringify(value)}`);
+    throw new OptionError(`Expected ${expected} for ${source} but received ${JSON.stringify(value)}`);
   };
   const text = typeof value === "string" ? value.trim() : value;
   if (Array.isArray(spec.kind)) {

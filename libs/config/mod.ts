@@ -5,10 +5,13 @@ export {
   IGNORED_OPTIONS,
   OptionError,
   parseDownloadOptions,
+  parseOptions,
   RESIZE_MODES,
   type DownloadOptions,
   type EncodeFormat,
   type HashAlgorithm,
+  type OptionKind,
   type OptionSpec,
   type ResizeMode,
 } from "./download-options.ts";
+export { envName, readServiceConfig } from "./service-config.ts";
