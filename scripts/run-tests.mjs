@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["libs", "apps", "test"];
+const roots = ["libs", "services", "apps", "test"];
 const only = process.argv.slice(2);
 
 function* testFiles(dir) {
