@@ -1,7 +1,7 @@
 // Runs every *_test.ts under libs/, apps/ and test/ with node:test through tsx.
 // Node 20's --test does not expand globs, so the file list is built here.
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = ["libs", "services", "apps", "test"];
@@ -17,6 +17,7 @@ function* testFiles(dir) {
 }
 
 const files = roots
+  .filter((root) => existsSync(root))
   .flatMap((root) => [...testFiles(root)])
   .filter((file) => only.length === 0 || only.some((pattern) => file.includes(pattern)))
   .sort();
