@@ -1,28 +1,47 @@
-/** A counting semaphore: at most `limit` holders at once, waiters served in arrival order. */
+/**
+ * A counting semaphore: at most `limit` holders at once, waiters served in arrival order. The
+ * limit can change while in use (a window that shrinks under backpressure): lowering it lets
+ * current holders finish and admits no one until the count is below the new limit.
+ */
 export interface Limiter {
   acquire(): Promise<void>;
   release(): void;
+  setLimit(limit: number): void;
   readonly active: number;
+  readonly limit: number;
 }
 
-export function createLimiter(limit: number): Limiter {
+export function createLimiter(initialLimit: number): Limiter {
+  let limit = initialLimit;
   let active = 0;
   const waiting: Array<() => void> = [];
+  const admit = () => {
+    while (active < limit && waiting.length > 0) {
+      active++;
+      waiting.shift()!();
+    }
+  };
   return {
     acquire() {
-      if (active < limit) {
+      if (active < limit && waiting.length === 0) {
         active++;
         return Promise.resolve();
       }
       return new Promise((resolve) => waiting.push(resolve));
     },
     release() {
-      const next = waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
-      else active--;
+      active--;
+      admit();
+    },
+    setLimit(next) {
+      limit = Math.max(1, next);
+      admit();
     },
     get active() {
       return active;
+    },
+    get limit() {
+      return limit;
     },
   };
 }

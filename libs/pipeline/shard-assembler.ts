@@ -27,6 +27,8 @@ export interface ShardAssembly {
   readonly inputConsumed: Promise<number>;
   /** Resolves once the shard's files are in place. */
   readonly done: Promise<AssembledShard>;
+  /** Rows with an outcome so far (journaled), for status reports. */
+  rowsDone(): number;
 }
 
 /**
@@ -42,11 +44,13 @@ export function assembleShard(context: AssemblyContext, shardId: number, rows: A
     consumed = resolve;
     consumeFailed = reject;
   });
+  let openJournal: ShardJournal | undefined;
   const done = (async () => {
     const startTime = Date.now() / 1000;
     await mkdir(context.journalDir, { recursive: true });
     const journalPath = join(context.journalDir, `${shardName(context.layout, shardId)}.journal`);
     const journal = await ShardJournal.open(journalPath, context.layout.samplesPerShard);
+    openJournal = journal;
     const inFlight = new Set<Promise<void>>();
     let downloadedBytes = 0;
     let retries = 0;
@@ -100,5 +104,5 @@ export function assembleShard(context: AssemblyContext, shardId: number, rows: A
     }
   })();
   done.catch(consumeFailed); // a failure before the loop (journal I/O) also ends the input wait
-  return { inputConsumed, done };
+  return { inputConsumed, done, rowsDone: () => openJournal?.count ?? 0 };
 }
