@@ -1,0 +1,59 @@
+import { Buffer, isUtf8 } from "node:buffer";
+import { ManifestError } from "./manifest-error.ts";
+import { MAX_ROW_BYTES } from "./read-chunks.ts";
+import { bomLength } from "./utf8.ts";
+
+const LF = 0x0a;
+
+/** Whole lines of the input (the last may lack its line feed at the end of input) and their offset. */
+export interface LineRegion {
+  bytes: Buffer;
+  offset: number;
+}
+
+/** Cuts the input after its last line feed in each chunk, so every region decodes on its own. A BOM is skipped. */
+export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<LineRegion> {
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = 0;
+  for await (const chunk of chunks) {
+    let buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    if (offset === 0) {
+      offset = bomLength(buf);
+      buf = buf.subarray(offset);
+    }
+    const end = buf.lastIndexOf(LF) + 1;
+    if (end > 0) {
+      yield { bytes: buf.subarray(0, end), offset };
+      offset += end;
+    }
+    carry = buf.subarray(end);
+    if (carry.length > MAX_ROW_BYTES) throw new ManifestError(path, `line longer than ${MAX_ROW_BYTES} bytes`, offset);
+  }
+  if (carry.length > 0) yield { bytes: carry, offset };
+}
+
+/** The input's lines without their line feeds, a batch per region; a line that is not UTF-8 is `undefined`. */
+export async function* readLines(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<(string | undefined)[]> {
+  for await (const { bytes } of lineRegions(chunks, path)) {
+    if (isUtf8(bytes)) {
+      yield bytes.toString().split("\n");
+      continue;
+    }
+    const lines: (string | undefined)[] = [];
+    for (let start = 0; start < bytes.length; ) {
+      const lf = bytes.indexOf(LF, start);
+      const end = lf < 0 ? bytes.length : lf;
+      const line = bytes.subarray(start, end);
+      lines.push(isUtf8(line) ? line.toString() : undefined);
+      start = end + 1;
+    }
+    yield lines;
+  }
+}
+
+/** Number of line feeds in `bytes[from, to)`. */
+export function countLines(bytes: Uint8Array, from: number, to: number): number {
+  let lines = 0;
+  for (let i = from; i < to; i++) if (bytes[i] === LF) lines++;
+  return lines;
+}

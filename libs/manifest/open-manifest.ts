@@ -1,0 +1,118 @@
+import { Buffer } from "node:buffer";
+import { open } from "node:fs/promises";
+import { extname } from "node:path";
+import { constants, gunzipSync } from "node:zlib";
+import { readDelimited } from "./delimited.ts";
+import { readJsonArray } from "./json-array.ts";
+import { readJsonLines } from "./json-lines.ts";
+import { ManifestError } from "./manifest-error.ts";
+import { readChunks } from "./read-chunks.ts";
+import { readTxt } from "./txt.ts";
+import type { ManifestFormat, ManifestRow, ManifestSource } from "./types.ts";
+import { bomLength } from "./utf8.ts";
+
+type InputFormat = ManifestFormat | "parquet";
+const INPUT_FORMATS: readonly InputFormat[] = ["txt", "csv", "tsv", "json", "jsonl", "parquet"];
+
+/** Bytes read at open to detect gzip and sniff the content. */
+const HEAD_BYTES = 64 << 10;
+/** Of a gzip file's head only this much is inflated: enough to sniff, with bounded output. */
+const GZIP_HEAD_BYTES = 4 << 10;
+
+const PARQUET_MAGIC = Buffer.from("PAR1");
+
+/**
+ * Opens a manifest for streaming. The content decides where it can: gzip by its magic bytes, a
+ * JSON array by a leading '[' and JSON Lines by a leading '{', whatever `inputFormat` (img2dataset's
+ * names, ".gz" allowed) says; otherwise `inputFormat`, then the file extension, then csv.
+ * Content errors surface while iterating `rows`, as ManifestError.
+ */
+export async function openManifest(path: string, options: { inputFormat?: string } = {}): Promise<ManifestSource> {
+  const declared = options.inputFormat === undefined ? undefined : parseInputFormat(options.inputFormat);
+  const { head, whole } = await readHead(path);
+  const compressed = head[0] === 0x1f && head[1] === 0x8b;
+  const text = compressed ? inflateHead(head) : { bytes: head, whole };
+  const content = text && sniff(text.bytes, text.whole, declared);
+  const format = content === "json" || content === "jsonl" ? content : (declared ?? formatOfName(path) ?? "csv");
+  if (format === "parquet" || content === "parquet") {
+    throw new ManifestError(path, "parquet input isn't supported yet (convert it to jsonl, csv or tsv)", 0);
+  }
+  const rows: AsyncIterable<ManifestRow> =
+    content === "blank" ? noRows() : { [Symbol.asyncIterator]: () => readRows(format, readChunks(path, compressed), path) };
+  return { format, compressed, rows };
+}
+
+function parseInputFormat(value: string): InputFormat {
+  const format = INPUT_FORMATS.find((name) => value === name || value === `${name}.gz`);
+  if (format === undefined) {
+    throw new RangeError(
+      `Expected one of ${INPUT_FORMATS.join(", ")} (optionally with .gz) for inputFormat but received "${value}"`,
+    );
+  }
+  return format;
+}
+
+function formatOfName(path: string): InputFormat | undefined {
+  const extension = extname(path.replace(/\.gz$/i, "")).slice(1).toLowerCase();
+  return INPUT_FORMATS.find((name) => name === extension);
+}
+
+async function readHead(path: string): Promise<{ head: Buffer; whole: boolean }> {
+  const file = await open(path);
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await file.read(head, 0, HEAD_BYTES, 0);
+    return { head: head.subarray(0, bytesRead), whole: bytesRead < HEAD_BYTES };
+  } finally {
+    await file.close();
+  }
+}
+
+/** The start of the decompressed content, or undefined if it does not inflate (reading will say why). */
+function inflateHead(head: Buffer): { bytes: Buffer; whole: boolean } | undefined {
+  try {
+    const bytes = gunzipSync(head.subarray(0, GZIP_HEAD_BYTES), { finishFlush: constants.Z_SYNC_FLUSH });
+    return { bytes, whole: head.length < GZIP_HEAD_BYTES };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the first bytes show. A '{' whose first line is not a whole JSON value is a lone
+ * pretty-printed object rather than JSON Lines: it goes to the JSON reader, which rejects it.
+ */
+function sniff(head: Buffer, whole: boolean, declared: InputFormat | undefined): InputFormat | "blank" | undefined {
+  if (head.subarray(0, PARQUET_MAGIC.length).equals(PARQUET_MAGIC)) return "parquet";
+  let i = bomLength(head);
+  while (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09) i++;
+  if (i === head.length) return whole ? "blank" : undefined;
+  if (head[i] === 0x5b) return "json";
+  if (head[i] !== 0x7b) return undefined;
+  const lf = head.indexOf(0x0a, i);
+  if (declared === "jsonl" || (lf < 0 && !whole)) return "jsonl";
+  try {
+    JSON.parse(head.toString("utf8", i, lf < 0 ? head.length : lf));
+    return "jsonl";
+  } catch {
+    return "json";
+  }
+}
+
+/** The reader for `format`, over the input cut into chunks any way. */
+export function readRows(format: ManifestFormat, chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<ManifestRow> {
+  switch (format) {
+    case "json":
+      return readJsonArray(chunks, path);
+    case "jsonl":
+      return readJsonLines(chunks, path);
+    case "csv":
+      return readDelimited(chunks, path, ",");
+    case "tsv":
+      return readDelimited(chunks, path, "\t");
+    case "txt":
+      return readTxt(chunks, path);
+  }
+}
+
+async function* noRows(): AsyncGenerator<ManifestRow> {}

@@ -1,0 +1,36 @@
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { ManifestError } from "./manifest-error.ts";
+
+/** Read size: large chunks keep the per-chunk work (carry copy, batch parse) negligible. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Longest row a reader holds in memory; beyond it the input is taken as broken, not as one row. */
+export const MAX_ROW_BYTES = 8 << 20;
+
+/** The file's bytes, gunzipped when `compressed`; pulled on demand, so a slow consumer slows the reads. */
+export async function* readChunks(path: string, compressed: boolean): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  if (!compressed) {
+    for await (const chunk of file) yield chunk as Buffer;
+    return;
+  }
+  // Errors surface through the gunzip stream's iterator; the callback has nothing left to do.
+  const input = pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
+  let offset = 0;
+  try {
+    for await (const chunk of input) {
+      offset += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("Z_")) {
+      throw new ManifestError(path, `corrupt or truncated gzip data (${(error as Error).message})`, offset, undefined, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
