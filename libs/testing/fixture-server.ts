@@ -1,0 +1,96 @@
+// A real HTTP server on 127.0.0.1 for e2e tests, the offline demo and benchmarks.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import { createByteCache } from "./byte-cache.ts";
+import { imagePath, type ImageSpec } from "./image-spec.ts";
+import { createLimiter } from "./limit.ts";
+import { renderImage } from "./render-image.ts";
+import { route, type Reply } from "./routes.ts";
+
+export interface FixtureServer {
+  /** "http://127.0.0.1:PORT" */
+  readonly baseUrl: string;
+  /** Requests for one exact target (path plus query, as sent), or all requests when omitted. */
+  requestCount(pathWithQuery?: string): number;
+  /** Stops listening, drops every connection (idle keep-alive ones too) and resolves once closed. */
+  close(): Promise<void>;
+}
+
+export interface FixtureServerOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Upper bound on cached encoded images, default 512 MiB. */
+  cacheBytes?: number;
+}
+
+export async function startFixtureServer(options: FixtureServerOptions = {}): Promise<FixtureServer> {
+  const { host = "127.0.0.1", port = 0, cacheBytes = 512 * 1024 * 1024 } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Expected integer between 0 and 65535 for port but received ${port}`);
+  }
+  const cache = createByteCache(cacheBytes);
+  const counts = new Map<string, number>();
+  let total = 0;
+  const limit = createLimiter(Math.max(2, availableParallelism()));
+  const image = (spec: ImageSpec) => cache.get(imagePath(spec), () => limit(() => renderImage(spec)));
+  // One per unanswered request, so close() can cut short slow-route timers instead of waiting.
+  const inFlight = new Set<AbortController>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? "/";
+    counts.set(target, (counts.get(target) ?? 0) + 1);
+    total++;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, { status: 405, headers: { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }, body: Buffer.from("Method Not Allowed\n") });
+      return;
+    }
+    const abort = new AbortController();
+    inFlight.add(abort);
+    res.once("close", () => {
+      abort.abort();
+      inFlight.delete(abort);
+    });
+    let reply: Reply;
+    try {
+      const url = new URL(target, "http://fixture.invalid");
+      reply = await route(url.pathname, url.search, { image, signal: abort.signal });
+    } catch (error) {
+      if (abort.signal.aborted) return; // client gone or server closing: nobody to answer
+      reply = { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: Buffer.from(`${String(error)}\n`) };
+    }
+    send(res, reply);
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const baseUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    baseUrl,
+    requestCount: (pathWithQuery) => (pathWithQuery === undefined ? total : (counts.get(pathWithQuery) ?? 0)),
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        for (const abort of inFlight) abort.abort();
+      });
+      return closed;
+    },
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return; // the client hung up while the reply was being prepared
+  res.writeHead(reply.status, { ...reply.headers, "content-length": String(reply.body.length) });
+  res.end(reply.body);
+}
