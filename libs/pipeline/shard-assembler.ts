@@ -37,7 +37,13 @@ export interface ShardAssembly {
  * shard is written in key order once all rows are in. A failure to read the input leaves the
  * journal for a later resume and writes nothing.
  */
-export function assembleShard(context: AssemblyContext, shardId: number, rows: AsyncIterable<SampleInput>): ShardAssembly {
+export function assembleShard(
+  context: AssemblyContext,
+  shardId: number,
+  rows: AsyncIterable<SampleInput>,
+  /** Stops taking rows; what is in flight is journaled, then `done` rejects with the reason. */
+  signal?: AbortSignal,
+): ShardAssembly {
   let consumed!: (count: number) => void;
   let consumeFailed!: (error: unknown) => void;
   const inputConsumed = new Promise<number>((resolve, reject) => {
@@ -70,6 +76,7 @@ export function assembleShard(context: AssemblyContext, shardId: number, rows: A
     let rowCount = 0;
     try {
       for await (const input of rows) {
+        signal?.throwIfAborted();
         rowCount++;
         if (failure) break;
         if (journal.has(input.row)) continue;
@@ -89,6 +96,7 @@ export function assembleShard(context: AssemblyContext, shardId: number, rows: A
     await Promise.all(inFlight);
     try {
       if (failure) throw failure;
+      signal?.throwIfAborted();
       const written = await writeShardFiles(
         context.outputDir,
         { id: shardId, rowCount, layout: context.layout, columns: context.columns, imageExtension: context.imageExtension },
