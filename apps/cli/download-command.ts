@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { runDownload, type DownloadSummary } from "@laion-dl/pipeline";
+import { fleetDownload } from "./fleet-download.ts";
 import { formatRate, formatSummary } from "./report.ts";
 
 /** Registers img2dataset's option names (snake_case, Python Fire style values) on a command. */
@@ -53,8 +54,14 @@ export async function download(options: DownloadOptions, print: (line: string) =
 export function downloadCommand(): Command {
   return addDownloadOptions(new Command("download"))
     .description("download a {caption, url} manifest into img2dataset-compatible webdataset shards")
-    .action(async (values: Record<string, unknown>) => {
+    .addOption(new Option("--nats <url>", "run the job on a fleet (ingest here, assemblers elsewhere) instead of in this process"))
+    .action(async ({ nats, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
-      await download(options, (line) => console.log(line));
+      if (typeof nats !== "string") {
+        await download(options, (line) => console.log(line));
+        return;
+      }
+      const status = await fleetDownload(nats, options, (line) => console.log(line));
+      if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });
 }

@@ -85,3 +85,16 @@ export function addHealth(server: Server, serviceNames: readonly string[]): Serv
     },
   };
 }
+
+/**
+ * Keeps health in step with a readiness check (NATS connected, downstream stages answering):
+ * SERVING while it holds, NOT_SERVING while it does not. Stops with the returned function;
+ * after shutdown begins, the reporter ignores SERVING anyway.
+ */
+export function followReadiness(health: HealthReporter, isReady: () => boolean, intervalMs = 1_000): () => void {
+  const update = () => health.setAllServing(isReady());
+  update();
+  const timer = setInterval(update, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,233 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { Bus, SaturationAdvert, WorkLease } from "@laion-dl/bus";
+import type { DownloadOptions } from "@laion-dl/config";
+import {
+  assembleShard,
+  createLimiter,
+  shardColumnsOf,
+  WORK_DIR,
+  type SampleInput,
+  type Limiter,
+  type SampleStages,
+  type ShardAssembly,
+} from "@laion-dl/pipeline";
+import { keyLayout, shardName } from "@laion-dl/shard";
+import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
+
+export interface AssemblerWorkerOptions {
+  readonly bus: Bus;
+  /** Durable consumer shared by every assembler of the fleet. */
+  readonly durable: string;
+  /** Redelivery delay of a unit whose assembler went silent; heartbeats keep a live one. */
+  readonly ackWaitMs: number;
+  /** Shards worked on at once. */
+  readonly maxShards: number;
+  /** Samples in flight across this assembler's shards before backpressure. */
+  readonly window: number;
+  /** The fetch/transform stages for a job's options (remote clients in a fleet). */
+  stagesFor(options: DownloadOptions): SampleStages;
+  log(event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ShardProgress {
+  readonly jobId: string;
+  readonly shardId: number;
+  readonly rowsDone: number;
+  readonly rowsTotal: number;
+}
+
+export interface AssemblerWorker {
+  status(): { state: string; shards: ShardProgress[]; windowSize: number; inFlight: number; shardsFinished: number };
+  /** Stops taking units; shards in progress finish within graceMs or are handed back (nak). */
+  drain(graceMs: number): Promise<{ finished: number[]; handedBack: number[] }>;
+  /** Feeds fleet saturation adverts: a saturated stage shrinks the window, a relaxed one grows it back. */
+  observeSaturation(advert: SaturationAdvert): void;
+}
+
+interface ActiveShard {
+  readonly lease: WorkLease;
+  rowsDone(): number;
+  readonly abort: AbortController;
+  readonly settled: Promise<"finished" | "handed-back">;
+}
+
+const SATURATED = 0.9;
+const RELAXED = 0.6;
+const ADVERT_TTL_MS = 5_000;
+
+/**
+ * The assembler's loop: take a shard unit from the queue, read its stored rows, drive them
+ * through the stages into the journal, write the shard, record it done, then ack. A unit is
+ * acked only after its files are in place and recorded, so a crash anywhere before that leads
+ * to redelivery, and the journal spares the next assembler the samples already fetched.
+ */
+export async function startAssemblerWorker(options: AssemblerWorkerOptions): Promise<AssemblerWorker> {
+  const { bus } = options;
+  const consumer = await bus.workQueue.consume({ durable: options.durable, ackWaitMs: options.ackWaitMs });
+  const window = createLimiter(options.window);
+  const shardSlots = createLimiter(options.maxShards);
+  const active = new Map<string, ActiveShard>();
+  const adverts = new Map<string, SaturationAdvert>();
+  // A job's thread_count caps its samples in flight on this assembler, within the shared window.
+  const jobWindows = new Map<string, Limiter>();
+  const windowFor = (jobId: string, threadCount: number): Limiter => {
+    let jobWindow = jobWindows.get(jobId);
+    if (!jobWindow) jobWindows.set(jobId, (jobWindow = nestedLimiter(createLimiter(threadCount), window)));
+    return jobWindow;
+  };
+  const stopTaking = new AbortController();
+  let shardsFinished = 0;
+  let state = "running";
+
+  const take = (lease: WorkLease): void => {
+    const { jobId, shardId } = lease.unit;
+    const abort = new AbortController();
+    const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
+    let assembly: ShardAssembly | undefined;
+    const settled = (async (): Promise<"finished" | "handed-back"> => {
+      try {
+        const job = (await bus.jobs.get(jobId)) as JobRecord | null;
+        if (!job) throw new Error(`job ${jobId} is not recorded`);
+        const jobOptions = decodeOptions(job.options);
+        const layout = keyLayout(jobOptions.number_sample_per_shard, jobOptions.oom_shard_count);
+        if (await alreadyDone(bus, jobId, shardId, jobOptions.output_folder, shardName(layout, shardId))) {
+          await lease.ack();
+          return "finished";
+        }
+        const rows = (await bus.inputs.get(jobId, shardId)) as SampleInput[];
+        assembly = assembleShard(
+          {
+            outputDir: jobOptions.output_folder,
+            journalDir: join(jobOptions.output_folder, WORK_DIR, "journal"),
+            layout,
+            columns: shardColumnsOf(jobOptions),
+            imageExtension: jobOptions.encode_format,
+            hashAlgorithm: jobOptions.compute_hash === "none" ? null : jobOptions.compute_hash,
+            stages: options.stagesFor(jobOptions),
+            window: windowFor(jobId, jobOptions.thread_count),
+          },
+          shardId,
+          iterate(rows),
+          abort.signal,
+        );
+        const written = await assembly.done;
+        const record: ShardRecord = {
+          status: "done",
+          count: written.stats.count,
+          successes: written.stats.successes,
+          tarSha256: written.tar.sha256,
+          parquetSha256: written.parquet.sha256,
+        };
+        await bus.shards.put(shardKey(jobId, shardId), { ...record });
+        await lease.ack();
+        await bus.inputs.delete(jobId, shardId);
+        shardsFinished++;
+        options.log("shard_done", { jobId, shardId, count: record.count, successes: record.successes });
+        return "finished";
+      } catch (error) {
+        // The journal keeps what was fetched; whoever gets the unit next resumes from it.
+        lease.nak(abort.signal.aborted ? 0 : 1_000);
+        if (!abort.signal.aborted) options.log("shard_failed", { jobId, shardId, error: String(error) });
+        return "handed-back";
+      } finally {
+        clearInterval(heartbeat);
+        active.delete(shardKey(jobId, shardId));
+        shardSlots.release();
+      }
+    })();
+    active.set(shardKey(jobId, shardId), { lease, rowsDone: () => assembly?.rowsDone() ?? 0, abort, settled });
+  };
+
+  const loop = (async () => {
+    while (!stopTaking.signal.aborted) {
+      await shardSlots.acquire();
+      const lease = await consumer.next(stopTaking.signal);
+      if (!lease) {
+        shardSlots.release();
+        break;
+      }
+      take(lease);
+    }
+  })();
+
+  return {
+    status() {
+      return {
+        state,
+        shards: [...active.values()].map(({ lease, rowsDone }) => ({
+          jobId: lease.unit.jobId,
+          shardId: lease.unit.shardId,
+          rowsDone: rowsDone(),
+          rowsTotal: lease.unit.rowCount,
+        })),
+        windowSize: window.limit,
+        inFlight: window.active,
+        shardsFinished,
+      };
+    },
+    async drain(graceMs) {
+      state = "draining";
+      stopTaking.abort();
+      await loop;
+      const shards = [...active.values()];
+      const timer = setTimeout(() => shards.forEach((shard) => shard.abort.abort()), graceMs);
+      const outcomes = await Promise.all(shards.map(async (shard) => [shard.lease.unit.shardId, await shard.settled] as const));
+      clearTimeout(timer);
+      await consumer.close();
+      state = "stopped";
+      return {
+        finished: outcomes.filter(([, outcome]) => outcome === "finished").map(([id]) => id),
+        handedBack: outcomes.filter(([, outcome]) => outcome === "handed-back").map(([id]) => id),
+      };
+    },
+    observeSaturation(advert) {
+      adverts.set(`${advert.service}/${advert.instance}`, advert);
+      const now = Date.now();
+      for (const [key, seen] of adverts) if (now - seen.atEpochMs > ADVERT_TTL_MS) adverts.delete(key);
+      const load = (service: SaturationAdvert["service"]) => {
+        const fleet = [...adverts.values()].filter((a) => a.service === service);
+        const capacity = fleet.reduce((sum, a) => sum + a.capacity, 0);
+        return capacity === 0 ? 0 : fleet.reduce((sum, a) => sum + a.inFlight, 0) / capacity;
+      };
+      const busiest = Math.max(load("fetcher"), load("transformer"));
+      if (busiest > SATURATED) window.setLimit(Math.max(8, Math.floor(window.limit * 0.75)));
+      else if (busiest < RELAXED) window.setLimit(Math.min(options.window, window.limit + 8));
+    },
+  };
+}
+
+/** A shard recorded done whose files are all in place needs nothing more than an ack. */
+async function alreadyDone(bus: Bus, jobId: string, shardId: number, outputDir: string, name: string): Promise<boolean> {
+  const record = (await bus.shards.get(shardKey(jobId, shardId))) as ShardRecord | null;
+  if (record?.status !== "done") return false;
+  const present = await Promise.all(
+    [`${name}.tar`, `${name}.parquet`, `${name}_stats.json`].map((file) => access(join(outputDir, file)).then(() => true, () => false)),
+  );
+  return present.every(Boolean);
+}
+
+async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** Holds a slot of `inner` and then of `outer`: the tighter of the two limits applies. */
+function nestedLimiter(inner: Limiter, outer: Limiter): Limiter {
+  return {
+    async acquire() {
+      await inner.acquire();
+      await outer.acquire();
+    },
+    release() {
+      outer.release();
+      inner.release();
+    },
+    setLimit: (limit) => inner.setLimit(limit),
+    get active() {
+      return inner.active;
+    },
+    get limit() {
+      return Math.min(inner.limit, outer.limit);
+    },
+  };
+}

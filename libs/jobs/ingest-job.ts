@@ -1,0 +1,56 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Bus } from "@laion-dl/bus";
+import type { DownloadOptions } from "@laion-dl/config";
+import { openManifest } from "@laion-dl/manifest";
+import { sampleInputOf, shardGroups, type SampleInput } from "@laion-dl/pipeline";
+import { encodeOptions, jobIdOf, shardKey, type JobRecord } from "./job-record.ts";
+
+export interface IngestControl {
+  /** Ingest waits while this many shards are published but not yet finished (the fleet's backlog). */
+  readonly maxOutstanding: number;
+  readonly signal?: AbortSignal;
+  onShardPublished?(shardId: number): void;
+}
+
+export interface IngestResult {
+  readonly jobId: string;
+  readonly shardsTotal: number;
+  readonly shardsPublished: number;
+}
+
+/**
+ * Streams the manifest into shard work units: each shard's rows are stored where any assembler
+ * can read them, then one unit per shard goes on the work queue. Shards already recorded done
+ * are not published again. A broken manifest marks the job failed with the error (offset
+ * included); the shards cut before it are complete and stay published.
+ */
+export async function ingestJob(bus: Bus, options: DownloadOptions, control: IngestControl): Promise<IngestResult> {
+  const jobId = jobIdOf(options);
+  const record = (state: JobRecord["state"], shardsTotal: number | null, error: string | null) =>
+    bus.jobs.put(jobId, { jobId, options: encodeOptions(options), state, shardsTotal, error });
+  await record("ingesting", null, null);
+  let shardsTotal = 0;
+  let shardsPublished = 0;
+  try {
+    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
+    for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
+      const rows: SampleInput[] = [];
+      for await (const row of group.rows) rows.push(sampleInputOf(options, row));
+      shardsTotal++;
+      if ((await bus.shards.get(shardKey(jobId, group.shardId)))?.status === "done") continue;
+      while ((await bus.workQueue.outstanding()) >= control.maxOutstanding) {
+        await sleep(250, undefined, { signal: control.signal });
+      }
+      control.signal?.throwIfAborted();
+      await bus.inputs.put(jobId, group.shardId, rows);
+      await bus.workQueue.publish({ jobId, shardId: group.shardId, rowCount: rows.length });
+      shardsPublished++;
+      control.onShardPublished?.(group.shardId);
+    }
+  } catch (error) {
+    await record("failed", null, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    throw error;
+  }
+  await record("ingested", shardsTotal, null);
+  return { jobId, shardsTotal, shardsPublished };
+}

@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+
+/** A job as kept in the jobs bucket: everything an assembler needs to work on its shards. */
+export interface JobRecord {
+  readonly jobId: string;
+  readonly options: DownloadOptions;
+  readonly state: "ingesting" | "ingested" | "failed";
+  /** Known once ingest has read the whole manifest. */
+  readonly shardsTotal: number | null;
+  readonly error: string | null;
+}
+
+/** Per-shard state in the shards bucket, written after the shard's files are renamed into place. */
+export interface ShardRecord {
+  readonly status: "done";
+  readonly count: number;
+  readonly successes: number;
+  readonly tarSha256: string;
+  readonly parquetSha256: string;
+}
+
+/**
+ * A job's id is derived from what determines its bytes (manifest path and options), so
+ * submitting the same job twice names the same job and publishes no duplicate work.
+ */
+export function jobIdOf(options: DownloadOptions): string {
+  const canonical = JSON.stringify(Object.entries({ ...options, url_list: resolve(options.url_list), output_folder: resolve(options.output_folder) }).sort());
+  return `job-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
+}
+
+export function shardKey(jobId: string, shardId: number): string {
+  return `${jobId}.${shardId}`;
+}
+
+/** Options travel as JSON; Infinity (max_image_area's default) does not survive JSON, so it is spelled out. */
+export function encodeOptions(options: DownloadOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, value === Infinity ? "inf" : value]));
+}
+
+export function decodeOptions(raw: unknown): DownloadOptions {
+  return parseDownloadOptions(raw as Record<string, unknown>);
+}

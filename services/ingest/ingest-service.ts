@@ -1,0 +1,56 @@
+import { access } from "node:fs/promises";
+import type { Bus } from "@laion-dl/bus";
+import { parseDownloadOptions } from "@laion-dl/config";
+import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
+import { ingestJob, jobIdOf, jobStatus } from "@laion-dl/jobs";
+import type { Logger } from "@laion-dl/telemetry";
+
+export interface IngestService {
+  readonly handlers: IngestServiceHandlers;
+  /** Stops reading manifests; jobs cut short are resumed by submitting them again. */
+  stop(): Promise<void>;
+}
+
+/** SubmitJob starts reading a manifest into shard units in the background; GetJob reports progress. */
+export function createIngestService(bus: Bus, options: { maxOutstanding: number; log: Logger }): IngestService {
+  const running = new Map<string, Promise<void>>();
+  const stopping = new AbortController();
+  return {
+    handlers: {
+      SubmitJob: unaryHandler(async (request) => {
+        const parsed = JSON.parse(request.options_json || "{}") as Record<string, unknown>;
+        const download = parseDownloadOptions({ ...parsed, url_list: request.manifest_path });
+        await access(download.url_list).catch(() => {
+          throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `manifest not found: ${download.url_list}`);
+        });
+        const jobId = jobIdOf(download);
+        if (!running.has(jobId)) {
+          options.log.info("job_submitted", { jobId, manifest: download.url_list });
+          const ingest = ingestJob(bus, download, { maxOutstanding: options.maxOutstanding, signal: stopping.signal })
+            .then((result) => options.log.info("job_ingested", { ...result }))
+            .catch((error: unknown) => options.log.error("job_ingest_failed", { jobId, error: String(error) }))
+            .finally(() => running.delete(jobId));
+          running.set(jobId, ingest);
+        }
+        const status = await jobStatus(bus, jobId);
+        return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
+      }),
+      GetJob: unaryHandler(async (request) => {
+        const status = await jobStatus(bus, request.job_id);
+        if (!status) throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `no job ${request.job_id}`);
+        return {
+          job_id: status.jobId,
+          state: status.state,
+          shards_total: status.shardsTotal ?? 0,
+          shards_done: status.shardsDone,
+          samples_done: status.samplesDone,
+          successes: status.successes,
+        };
+      }),
+    },
+    async stop() {
+      stopping.abort();
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Starts laion-dl services as real OS processes on free loopback ports, the way an operator would.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
+
+const repoRoot = join(import.meta.dirname, "..", "..");
+
+export type ServiceName = "ingest" | "fetcher" | "transformer" | "assembler";
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly port: number;
+  readonly address: string;
+  /** Everything the process wrote to stderr (its JSON log lines). */
+  readonly log: string[];
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  readonly exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+const running = new Set<ChildProcess>();
+process.on("exit", () => running.forEach((child) => child.kill("SIGKILL")));
+
+/** Spawns services/<name>/main.ts with LAION_DL_* settings and waits until its health says SERVING. */
+export async function startService(
+  name: ServiceName,
+  settings: Record<string, string | number>,
+  options: { port?: number; readyTimeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const service = await spawnService(name, settings, options.port);
+  await waitForHealth(service, "SERVING", options.readyTimeoutMs ?? 30_000);
+  return service;
+}
+
+/** Spawns the service without waiting for it. */
+export async function spawnService(name: ServiceName, settings: Record<string, string | number>, port?: number): Promise<ServiceProcess> {
+  port ??= await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
+  for (const [key, value] of Object.entries(settings)) env[`LAION_DL_${key.toUpperCase()}`] = String(value);
+  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "services", name, "main.ts")], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  running.add(child);
+  const log: string[] = [];
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => log.push(...chunk.split("\n").filter(Boolean)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
+  const service: ServiceProcess = {
+    name,
+    port,
+    address: `127.0.0.1:${port}`,
+    log,
+    exited,
+    async kill(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return service;
+}
+
+/** Polls grpc.health.v1 until the service reports `wanted`; fails if it exits or times out. */
+export async function waitForHealth(service: ServiceProcess, wanted: "SERVING" | "NOT_SERVING", timeoutMs = 30_000): Promise<void> {
+  const contracts = await loadContracts();
+  const health = createClient<HealthClient>(contracts.health, service.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void service.exited.then(() => (gone = true));
+  try {
+    while (Date.now() < deadline && !gone) {
+      if ((await healthStatus(health)) === wanted) return;
+      await sleep(100);
+    }
+    throw new Error(`${service.name} on ${service.address} did not report ${wanted}:\n${service.log.join("\n")}`);
+  } finally {
+    health.close();
+  }
+}
+
+/** The overall health of a service ("" service), or UNREACHABLE. */
+export function healthStatus(health: HealthClient): Promise<string> {
+  return new Promise((resolve) => {
+    health.Check({ service: "" }, { deadline: Date.now() + 1_000 }, (error, response) =>
+      resolve(error || !response ? "UNREACHABLE" : String(response.status)),
+    );
+  });
+}
