@@ -1,0 +1,121 @@
+import { FetchFailure, type Download } from "@laion-dl/fetch";
+import {
+  clientTarget,
+  createClient,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  loadContracts,
+  type FetchRequest,
+  type FetchResponse__Output,
+  type FetchServiceClient,
+  type TransformRequest,
+  type TransformResponse__Output,
+  type TransformServiceClient,
+} from "@laion-dl/grpc";
+import { TransformFailure, type TransformedImage, type TransformOptions } from "@laion-dl/transform";
+import { RemoteStageError } from "./errors.ts";
+import { createStreamPool, type StreamPool } from "./stream-pool.ts";
+import { transformOptionsToProto } from "./transform-options.ts";
+
+export interface RemoteStagesOptions {
+  /** Fetcher replicas: `dns:///fetcher.<ns>.svc.cluster.local:50051` (headless Service), or `host:port`s. */
+  readonly fetcherAddresses: string | readonly string[];
+  readonly transformerAddresses: string | readonly string[];
+  /** Sent with every transform request: the job's resize and encode options. */
+  readonly transform: TransformOptions;
+  /** Bidi streams kept open to each service; each is balanced to a replica when it opens. Default 4. */
+  readonly streamsPerService?: number;
+  /** Largest message either way; default DEFAULT_MAX_MESSAGE_BYTES (48 MiB). */
+  readonly maxMessageBytes?: number;
+  /** How long a request may go unanswered, re-sends to other replicas included; default 120 s. */
+  readonly requestTimeoutMs?: number;
+  /** Streams are replaced when this old, to spread over replicas added since; default 60 s. */
+  readonly maxStreamAgeMs?: number;
+}
+
+/** SampleStages (@laion-dl/pipeline) served by fetcher and transformer replicas over gRPC. */
+export interface RemoteStages {
+  /** The download, or a FetchFailure when the fetcher answered with a failure. */
+  fetch(url: string): Promise<Download>;
+  /** The transformed image, or a TransformFailure when the transformer refused it. */
+  transform(image: Buffer): Promise<TransformedImage>;
+  /** Requests sent and not answered yet, both services together. */
+  inFlight(): number;
+  /** Rejects pending requests with RemoteStageError, closes the streams and channels. */
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps `streamsPerService` bidi streams open to each service and sends every fetch/transform on
+ * the least busy one. A replica that goes away loses nothing: the requests it held are sent again
+ * on the other streams (grpc-js round_robin leaves the dead address out of new streams), and only
+ * rejected with a RemoteStageError when no replica answered within `requestTimeoutMs`.
+ * In-band failures are the row's result: FetchFailure / TransformFailure, as the local stages throw.
+ */
+export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
+  const streams = options.streamsPerService ?? 4;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
+  const maxStreamAgeMs = options.maxStreamAgeMs ?? 60_000;
+  const clientOptions = { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
+  if (!Number.isSafeInteger(streams) || streams < 1) throw new RangeError(`Expected positive integer for streamsPerService but received ${streams}`);
+  for (const [name, value] of [["requestTimeoutMs", requestTimeoutMs], ["maxStreamAgeMs", maxStreamAgeMs]] as const) {
+    if (!(value > 0)) throw new RangeError(`Expected positive number for ${name} but received ${value}`);
+  }
+  clientTarget(options.fetcherAddresses); // throws GrpcTargetError now rather than on first use
+  clientTarget(options.transformerAddresses);
+  const transformOptions = transformOptionsToProto(options.transform);
+
+  let closed = false;
+  let fetchPool: StreamPool<FetchRequest, FetchResponse__Output> | undefined;
+  let transformPool: StreamPool<TransformRequest, TransformResponse__Output> | undefined;
+  const clients = loadContracts().then((contracts) => {
+    const fetcher = createClient<FetchServiceClient>(contracts.fetch, options.fetcherAddresses, clientOptions);
+    const transformer = createClient<TransformServiceClient>(contracts.transform, options.transformerAddresses, clientOptions);
+    const common = { streams, requestTimeoutMs, maxStreamAgeMs };
+    fetchPool = createStreamPool({ ...common, name: "fetcher", open: () => fetcher.Fetch() });
+    transformPool = createStreamPool({ ...common, name: "transformer", open: () => transformer.Transform() });
+    if (closed) closePools();
+    return { fetcher, transformer, fetchPool, transformPool };
+  });
+  clients.catch(() => {}); // surfaced by the first fetch/transform, not as an unhandled rejection
+
+  const closePools = (): void => {
+    fetchPool?.close();
+    transformPool?.close();
+  };
+
+  const ready = async () => {
+    const ready = await clients;
+    if (closed) throw new RemoteStageError("Expected open remote stages but they are closed");
+    return ready;
+  };
+
+  return {
+    async fetch(url) {
+      const response = await (await ready()).fetchPool.request((id) => ({ id, url }));
+      if (response.result === "body" && response.body) return { body: response.body, retries: response.retries };
+      if (response.result === "failure" && response.failure) {
+        const { message, retryable, retry_after_seconds } = response.failure;
+        throw new FetchFailure(message, retryable, retry_after_seconds);
+      }
+      throw new RemoteStageError(`Expected a body or a failure from the fetcher but received neither for request ${response.id}`);
+    },
+    async transform(image) {
+      const response = await (await ready()).transformPool.request((id) => ({ id, image, options: transformOptions }));
+      if (response.result === "image" && response.image) {
+        const { data, width, height, original_width, original_height } = response.image;
+        return { image: data, width, height, originalWidth: original_width, originalHeight: original_height };
+      }
+      if (response.result === "failure" && response.failure) throw new TransformFailure(response.failure.message);
+      throw new RemoteStageError(`Expected an image or a failure from the transformer but received neither for request ${response.id}`);
+    },
+    inFlight: () => (fetchPool?.pending() ?? 0) + (transformPool?.pending() ?? 0),
+    async close() {
+      if (closed) return;
+      closed = true;
+      closePools();
+      const { fetcher, transformer } = await clients.catch(() => ({ fetcher: undefined, transformer: undefined }));
+      fetcher?.close();
+      transformer?.close();
+    },
+  };
+}

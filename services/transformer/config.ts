@@ -1,0 +1,25 @@
+import { availableParallelism, hostname } from "node:os";
+import { readServiceConfig, type OptionSpec } from "@laion-dl/config";
+
+export const TRANSFORMER_SPECS: readonly OptionSpec<string>[] = [
+  { name: "host", kind: "string", default: "0.0.0.0", help: "address to listen on" },
+  { name: "port", kind: "int", default: 50052, min: 0, help: "gRPC port" },
+  { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
+  { name: "instance", kind: "string", default: `${hostname()}-${process.pid}`, help: "name in signals and logs" },
+  { name: "concurrency", kind: "int", default: availableParallelism(), min: 1, help: "images transformed at once (default: the core count)" },
+  { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to finish images in flight on stop" },
+];
+
+export interface TransformerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly nats_url: string;
+  readonly instance: string;
+  readonly concurrency: number;
+  readonly grace_ms: number;
+}
+
+/** Flags, then LAION_DL_* variables, then defaults; throws an OptionError naming the bad one. */
+export function readTransformerConfig(argv?: readonly string[], env?: NodeJS.ProcessEnv): TransformerConfig {
+  return readServiceConfig(TRANSFORMER_SPECS, argv, env) as unknown as TransformerConfig;
+}
