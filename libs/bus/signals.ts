@@ -114,3 +114,24 @@ export function createNatsSignals(nc: NatsConnection, names: BusNames): Signals 
     onSaturation: saturation.subscribe,
   };
 }
+
+/**
+ * Publishes a stage's load every `intervalMs` until the returned function is called, so
+ * assemblers can size their windows to the fleet. A publish that fails while disconnected is
+ * dropped: the next advert supersedes it.
+ */
+export function startSaturationAdverts(
+  signals: Signals,
+  advert: { service: SaturationAdvert["service"]; instance: string; capacity: number; inFlight: () => number },
+  intervalMs = 1_000,
+): () => void {
+  const timer = setInterval(() => {
+    try {
+      signals.publishSaturation({ service: advert.service, instance: advert.instance, inFlight: advert.inFlight(), capacity: advert.capacity, atEpochMs: Date.now() });
+    } catch {
+      // disconnected
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -7,3 +7,4 @@ export { demoRows } from "./demo-rows.ts";
 export type { DemoRow, DemoRowsOptions } from "./demo-rows.ts";
 export { TRICKY_CAPTIONS } from "./captions.ts";
 export { startNatsServer, type NatsServerProcess } from "./nats-server.ts";
+export { startServiceProcess, type ServiceProcess } from "./service-process.ts";

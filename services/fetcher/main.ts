@@ -1,4 +1,4 @@
-import { connectBus } from "@laion-dl/bus";
+import { connectBus, startSaturationAdverts } from "@laion-dl/bus";
 import { createFetcher, createHostBackoff } from "@laion-dl/fetch";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, startGrpcServer } from "@laion-dl/grpc";
 import { createFetchService } from "@laion-dl/stages";
@@ -7,7 +7,6 @@ import { readFetcherConfig } from "./config.ts";
 
 /** A peer's hold is capped like our own Retry-After handling: no signal parks a host for longer. */
 const MAX_HOLD_MS = 60_000;
-const ADVERT_INTERVAL_MS = 1_000;
 
 const log = createLogger("fetcher");
 try {
@@ -50,21 +49,14 @@ try {
     if (signal.source === config.instance) return;
     hostBackoff.hold(signal.host, Math.min(signal.untilEpochMs, Date.now() + MAX_HOLD_MS));
   });
-  const advertise = setInterval(() => {
-    try {
-      bus.signals.publishSaturation({ service: "fetcher", instance: config.instance, inFlight: service.inFlight(), capacity: config.concurrency, atEpochMs: Date.now() });
-    } catch {
-      // Disconnected: the next advert supersedes this one.
-    }
-  }, ADVERT_INTERVAL_MS);
-  advertise.unref();
+  const stopAdverts = startSaturationAdverts(bus.signals, { service: "fetcher", instance: config.instance, capacity: config.concurrency, inFlight: () => service.inFlight() });
   const stopFollowing = followReadiness(server.health, () => bus.connected);
   log.info("serving", { port: server.port });
 
   exitOnSignal(
     async () => {
       stopFollowing();
-      clearInterval(advertise);
+      stopAdverts();
       const inFlight = service.inFlight();
       const how = await server.shutdown(config.grace_ms); // NOT_SERVING first, then drain
       log.info("grpc_stopped", { how, in_flight_at_stop: inFlight });

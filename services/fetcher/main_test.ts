@@ -3,9 +3,8 @@ import { test } from "node:test";
 import { connectBus, type HostBackoffSignal, type SaturationAdvert } from "@laion-dl/bus";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
 import { createRemoteStages } from "@laion-dl/stages";
-import { imagePath, startFixtureServer, startNatsServer } from "@laion-dl/testing";
+import { imagePath, startFixtureServer, startNatsServer, startServiceProcess } from "@laion-dl/testing";
 import { readFetcherConfig } from "./config.ts";
-import { startServiceProcess } from "./service-process.ts";
 
 const TRANSFORM = {
   imageSize: 64,
@@ -33,7 +32,7 @@ test("fetcher-service: config from flags and LAION_DL_* variables, with the down
 });
 
 test("fetcher-service: a bad LAION_DL_CONCURRENCY exits 2 with a message naming the variable", async () => {
-  const fetcher = startServiceProcess({ LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_CONCURRENCY: "lots" });
+  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_CONCURRENCY: "lots" });
   assert.equal(await fetcher.exited, 2);
   const text = fetcher.lines.map((line) => JSON.stringify(line)).join("\n");
   assert.match(text, /OptionError: .*LAION_DL_CONCURRENCY/);
@@ -44,7 +43,7 @@ test("fetcher-service: the process serves over gRPC once NATS is up, shares 429 
   const nats = await startNatsServer();
   const fixture = await startFixtureServer();
   const contracts = await loadContracts();
-  const fetcher = startServiceProcess({ LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7" });
+  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7" });
   const bus = await connectBus({ servers: nats.url, name: "fetcher-test" });
   const adverts: SaturationAdvert[] = [];
   const backoffs: HostBackoffSignal[] = [];

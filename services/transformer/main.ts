@@ -1,10 +1,9 @@
-import { connectBus } from "@laion-dl/bus";
+import { connectBus, startSaturationAdverts } from "@laion-dl/bus";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, startGrpcServer } from "@laion-dl/grpc";
 import { createTransformService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
 
-const ADVERT_INTERVAL_MS = 1_000;
 /** libuv's default: sharp runs each image on one of these threads. */
 const DEFAULT_THREADPOOL_SIZE = 4;
 
@@ -30,21 +29,14 @@ try {
 
   const bus = await connectBus({ servers: config.nats_url.split(","), name: `transformer-${config.instance}` });
   log.info("bus_connected", { nats_url: config.nats_url });
-  const advertise = setInterval(() => {
-    try {
-      bus.signals.publishSaturation({ service: "transformer", instance: config.instance, inFlight: service.inFlight(), capacity: config.concurrency, atEpochMs: Date.now() });
-    } catch {
-      // Disconnected: the next advert supersedes this one.
-    }
-  }, ADVERT_INTERVAL_MS);
-  advertise.unref();
+  const stopAdverts = startSaturationAdverts(bus.signals, { service: "transformer", instance: config.instance, capacity: config.concurrency, inFlight: () => service.inFlight() });
   const stopFollowing = followReadiness(server.health, () => bus.connected);
   log.info("serving", { port: server.port });
 
   exitOnSignal(
     async () => {
       stopFollowing();
-      clearInterval(advertise);
+      stopAdverts();
       const inFlight = service.inFlight();
       const how = await server.shutdown(config.grace_ms); // NOT_SERVING first, then drain
       log.info("grpc_stopped", { how, in_flight_at_stop: inFlight });

@@ -3,9 +3,8 @@ import { test } from "node:test";
 import { connectBus, type SaturationAdvert } from "@laion-dl/bus";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
 import { createRemoteStages } from "@laion-dl/stages";
-import { renderImage, startNatsServer } from "@laion-dl/testing";
+import { renderImage, startNatsServer, startServiceProcess } from "@laion-dl/testing";
 import { readTransformerConfig } from "./config.ts";
-import { startServiceProcess } from "./service-process.ts";
 
 const TRANSFORM = {
   imageSize: 64,
@@ -22,7 +21,7 @@ test("transformer-service: config defaults, and a bad LAION_DL_CONCURRENCY exits
   const config = readTransformerConfig([], { LAION_DL_NATS_URL: "nats://n:4222" });
   assert.equal(config.port, 50052);
   assert.ok(config.concurrency >= 1);
-  const transformer = startServiceProcess({ LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_CONCURRENCY: "-3" });
+  const transformer = startServiceProcess("transformer", { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_CONCURRENCY: "-3" });
   assert.equal(await transformer.exited, 2);
   assert.match(transformer.lines.map((line) => JSON.stringify(line)).join("\n"), /OptionError: .*LAION_DL_CONCURRENCY/);
 });
@@ -30,7 +29,7 @@ test("transformer-service: config defaults, and a bad LAION_DL_CONCURRENCY exits
 test("transformer-service: the process transforms over gRPC once NATS is up, adverts its load and stops on SIGTERM", async () => {
   const nats = await startNatsServer();
   const contracts = await loadContracts();
-  const transformer = startServiceProcess({ LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "transformer-under-test", LAION_DL_CONCURRENCY: "3" });
+  const transformer = startServiceProcess("transformer", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "transformer-under-test", LAION_DL_CONCURRENCY: "3" });
   const bus = await connectBus({ servers: nats.url, name: "transformer-test" });
   const adverts: SaturationAdvert[] = [];
   bus.signals.onSaturation((advert) => adverts.push(advert));

@@ -1,12 +1,10 @@
 // Starts laion-dl services as real OS processes on free loopback ports, the way an operator would.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
-
-const repoRoot = join(import.meta.dirname, "..", "..");
+import { startServiceProcess } from "@laion-dl/testing";
 
 export type ServiceName = "ingest" | "fetcher" | "transformer" | "assembler";
 
@@ -14,10 +12,10 @@ export interface ServiceProcess {
   readonly name: ServiceName;
   readonly port: number;
   readonly address: string;
-  /** Everything the process wrote to stderr (its JSON log lines). */
-  readonly log: string[];
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-  readonly exited: Promise<number | null>;
+  /** The process's log lines (JSON objects; other stderr lines as { text }). */
+  readonly log: readonly Record<string, unknown>[];
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+  readonly exited: Promise<number | string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -44,35 +42,25 @@ export async function startService(
   return service;
 }
 
-/** Spawns the service without waiting for it. */
+/** Spawns the service on 127.0.0.1 (a free port unless given) without waiting for it. */
 export async function spawnService(name: ServiceName, settings: Record<string, string | number>, port?: number): Promise<ServiceProcess> {
   port ??= await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
+  const env: Record<string, string> = { LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
   for (const [key, value] of Object.entries(settings)) env[`LAION_DL_${key.toUpperCase()}`] = String(value);
-  const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "services", name, "main.ts")], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  running.add(child);
-  const log: string[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => log.push(...chunk.split("\n").filter(Boolean)));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
-  const service: ServiceProcess = {
+  const spawned = startServiceProcess(name, env);
+  running.add(spawned.child);
+  void spawned.exited.then(() => running.delete(spawned.child));
+  return {
     name,
     port,
     address: `127.0.0.1:${port}`,
-    log,
-    exited,
+    log: spawned.lines,
+    exited: spawned.exited,
     async kill(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      if (spawned.child.exitCode === null && spawned.child.signalCode === null) spawned.child.kill(signal);
+      return spawned.exited;
     },
   };
-  return service;
 }
 
 /** Polls grpc.health.v1 until the service reports `wanted`; fails if it exits or times out. */
@@ -87,7 +75,7 @@ export async function waitForHealth(service: ServiceProcess, wanted: "SERVING" |
       if ((await healthStatus(health)) === wanted) return;
       await sleep(100);
     }
-    throw new Error(`${service.name} on ${service.address} did not report ${wanted}:\n${service.log.join("\n")}`);
+    throw new Error(`${service.name} on ${service.address} did not report ${wanted}:\n${service.log.map((line) => JSON.stringify(line)).join("\n")}`);
   } finally {
     health.close();
   }

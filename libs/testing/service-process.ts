@@ -1,4 +1,4 @@
-// Test-only: this service's main.ts as a real child process, its JSON log lines parsed.
+// A laion-dl service's main.ts as a real child process, its JSON log lines parsed.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -12,12 +12,12 @@ export interface ServiceProcess {
   readonly exited: Promise<number | string>;
 }
 
-const DIR = fileURLToPath(new URL(".", import.meta.url));
+const SERVICES_DIR = fileURLToPath(new URL("../../services/", import.meta.url));
 
-/** Runs `node --import tsx main.ts` in this folder with the given LAION_DL_* variables. */
-export function startServiceProcess(env: Record<string, string>, args: readonly string[] = []): ServiceProcess {
+/** Runs `node --import tsx main.ts` in services/<name> with only PATH and the given variables. */
+export function startServiceProcess(name: string, env: Record<string, string>, args: readonly string[] = []): ServiceProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "main.ts", ...args], {
-    cwd: DIR,
+    cwd: SERVICES_DIR + name,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
