@@ -9,7 +9,8 @@ export function addDownloadOptions(command: Command): Command {
   for (const spec of DOWNLOAD_OPTION_SPECS) {
     // Booleans take an optional value so both `--flag` and Fire's `--flag True` work.
     const flag = spec.kind === "bool" ? `--${spec.name} [value]` : `--${spec.name} <value>`;
-    const option = new Option(flag, spec.help);
+    const choices = Array.isArray(spec.kind) ? ` (one of: ${spec.kind.join(", ")})` : "";
+    const option = new Option(flag, spec.help + choices);
     if (spec.default !== undefined) option.default(spec.default, formatDefault(spec.default));
     command.addOption(option);
   }

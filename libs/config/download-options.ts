@@ -9,12 +9,16 @@ import { availableParallelism } from "node:os";
 export const RESIZE_MODES = ["no", "border", "keep_ratio", "keep_ratio_largest", "center_crop"] as const;
 export const ENCODE_FORMATS = ["jpg", "png", "webp"] as const;
 export const HASH_ALGORITHMS = ["none", "md5", "sha256", "sha512"] as const;
-export const OUTPUT_FORMATS = ["webdataset"] as const;
+export const OUTPUT_FORMATS = ["webdataset", "files", "parquet", "dummy"] as const;
+/** OpenCV's names, as img2dataset takes them. */
+export const INTERPOLATIONS = ["nearest", "linear", "bilinear", "cubic", "bicubic", "area", "lanczos", "lanczos4"] as const;
 export const INCREMENTAL_MODES = ["incremental", "overwrite"] as const;
 
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 export type EncodeFormat = (typeof ENCODE_FORMATS)[number];
 export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type Interpolation = (typeof INTERPOLATIONS)[number];
 
 export interface DownloadOptions {
   readonly url_list: string;
@@ -23,27 +27,37 @@ export interface DownloadOptions {
   readonly caption_col: string | null;
   readonly save_additional_columns: readonly string[];
   readonly output_folder: string;
-  readonly output_format: (typeof OUTPUT_FORMATS)[number];
+  readonly output_format: OutputFormat;
   readonly incremental_mode: (typeof INCREMENTAL_MODES)[number];
   readonly number_sample_per_shard: number;
   readonly oom_shard_count: number;
   readonly image_size: number;
   readonly resize_mode: ResizeMode;
   readonly resize_only_if_bigger: boolean;
+  readonly upscale_interpolation: Interpolation;
+  readonly downscale_interpolation: Interpolation;
+  readonly apply_exif_orientation: boolean;
   readonly min_image_size: number;
   readonly max_image_area: number;
   readonly max_aspect_ratio: number;
   readonly encode_format: EncodeFormat;
   readonly encode_quality: number;
+  readonly skip_reencode: boolean;
+  readonly disable_all_reencoding: boolean;
   readonly compute_hash: HashAlgorithm;
+  /** [column, algorithm]: the manifest column holding the expected hex digest; empty when off. */
+  readonly verify_hash: readonly string[];
+  readonly extract_exif: boolean;
   readonly thread_count: number;
   readonly processes_count: number;
   readonly timeout: number;
   readonly retries: number;
   readonly max_response_bytes: number;
+  readonly max_redirects: number;
   readonly user_agent_token: string | null;
   readonly disallowed_header_directives: readonly string[];
   readonly allow_private_network: boolean;
+  readonly ignore_ssl_certificate: boolean;
 }
 
 export type OptionKind = "string" | "nullable-string" | "int" | "number" | "bool" | "list" | readonly string[];
@@ -64,27 +78,36 @@ export const DOWNLOAD_OPTION_SPECS: readonly OptionSpec[] = [
   { name: "caption_col", kind: "nullable-string", default: null, help: "column holding the caption (written to .txt and the caption field)" },
   { name: "save_additional_columns", kind: "list", default: [], help: "more input columns to copy into .json and parquet, e.g. [similarity,hash]" },
   { name: "output_folder", kind: "string", default: "images", help: "where shards are written" },
-  { name: "output_format", kind: OUTPUT_FORMATS, default: "webdataset", help: "webdataset: SSSSS.tar + SSSSS.parquet + SSSSS_stats.json" },
+  { name: "output_format", kind: OUTPUT_FORMATS, default: "webdataset", help: "webdataset: SSSSS.tar + .parquet + _stats.json; files: SSSSS/KEY.jpg|.json|.txt; parquet: images in a binary column of SSSSS.parquet; dummy: stats only" },
   { name: "incremental_mode", kind: INCREMENTAL_MODES, default: "incremental", help: "incremental: keep finished shards; overwrite: start the folder afresh" },
   { name: "number_sample_per_shard", kind: "int", default: 10_000, min: 1, help: "manifest rows per shard" },
   { name: "oom_shard_count", kind: "int", default: 5, min: 1, help: "minimum digits of shard ids" },
   { name: "image_size", kind: "int", default: 256, min: 1, help: "target side in pixels" },
   { name: "resize_mode", kind: RESIZE_MODES, default: "border", help: "border pads to a white square; no keeps the geometry" },
   { name: "resize_only_if_bigger", kind: "bool", default: false, help: "never upscale" },
+  { name: "upscale_interpolation", kind: INTERPOLATIONS, default: "lanczos", help: "filter when enlarging" },
+  { name: "downscale_interpolation", kind: INTERPOLATIONS, default: "area", help: "filter when shrinking (area: libvips' box shrink, then lanczos3 for the rest)" },
+  { name: "apply_exif_orientation", kind: "bool", default: true, help: "rotate by the EXIF orientation; False keeps img2dataset's unrotated output" },
   { name: "min_image_size", kind: "int", default: 0, min: 0, help: "smallest accepted side of the original" },
   { name: "max_image_area", kind: "number", default: Infinity, min: 0, help: "largest accepted width*height of the original" },
   { name: "max_aspect_ratio", kind: "number", default: Infinity, min: 1, help: "largest accepted long/short side ratio" },
   { name: "encode_format", kind: ENCODE_FORMATS, default: "jpg", help: "format of the written images" },
   { name: "encode_quality", kind: "int", default: 95, min: 0, help: "JPEG/WebP quality (PNG: compression level 0-9)" },
+  { name: "skip_reencode", kind: "bool", default: false, help: "keep the downloaded bytes when no resize is needed and they already are encode_format" },
+  { name: "disable_all_reencoding", kind: "bool", default: false, help: "keep the downloaded bytes as they are: no decode, no checks, no size columns" },
   { name: "compute_hash", kind: HASH_ALGORITHMS, default: "sha256", help: "hash of the original bytes, in a column of that name" },
+  { name: "verify_hash", kind: "list", default: [], help: "[column,algorithm]: fail rows whose bytes do not hash to that column ('hash mismatch')" },
+  { name: "extract_exif", kind: "bool", default: true, help: "write the image's EXIF tags as a JSON string in the exif column" },
   { name: "thread_count", kind: "int", default: 256, min: 1, help: "downloads in flight" },
   { name: "processes_count", kind: "int", default: availableParallelism(), min: 1, help: "images decoded/resized at once (default: the core count)" },
   { name: "timeout", kind: "number", default: 10, min: 0.001, help: "seconds allowed for one download, headers and body" },
   { name: "retries", kind: "int", default: 0, min: 0, help: "extra attempts after a failed download" },
   { name: "max_response_bytes", kind: "int", default: 32 * 1024 * 1024, min: 1, help: "downloads larger than this fail with 'response too large'" },
+  { name: "max_redirects", kind: "int", default: 5, min: 0, help: "redirects followed at most (a loop fails at once with 'too many redirects')" },
   { name: "user_agent_token", kind: "nullable-string", default: null, help: "token added to the User-Agent and matched in X-Robots-Tag" },
   { name: "disallowed_header_directives", kind: "list", default: ["noai", "noimageai", "noindex", "noimageindex"], help: "X-Robots-Tag directives that forbid use of an image" },
-  { name: "allow_private_network", kind: "bool", default: false, help: "allow URLs on private/loopback addresses (tests, local mirrors)" },
+  { name: "allow_private_network", kind: "bool", default: false, help: "allow URLs on private/loopback addresses (tests, local mirrors); otherwise 'blocked private address'" },
+  { name: "ignore_ssl_certificate", kind: "bool", default: false, help: "accept invalid TLS certificates" },
 ];
 
 /** img2dataset options that change nothing here; accepted with a warning so existing scripts run. */
@@ -103,7 +126,12 @@ export class OptionError extends Error {
 
 /** Parses raw values (strings as typed on a command line, or already-typed values) into options. */
 export function parseDownloadOptions(raw: Readonly<Record<string, unknown>>): DownloadOptions {
-  return parseOptions(DOWNLOAD_OPTION_SPECS, raw) as unknown as DownloadOptions;
+  const options = parseOptions(DOWNLOAD_OPTION_SPECS, raw) as unknown as DownloadOptions;
+  const verify = options.verify_hash;
+  if (verify.length !== 0 && (verify.length !== 2 || !HASH_ALGORITHMS.slice(1).includes(verify[1] as HashAlgorithm))) {
+    throw new OptionError(`Expected [column,md5|sha256|sha512] for --verify_hash but received ${JSON.stringify(raw.verify_hash)}`);
+  }
+  return options;
 }
 
 /**

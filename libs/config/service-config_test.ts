@@ -38,4 +38,7 @@ test("config: download options take Python Fire style values", () => {
   assert.equal(options.image_size, 256);
   assert.throws(() => parseDownloadOptions({ url_list: "x", resize_mode: "stretch" }), /Expected one of no, border/);
   assert.throws(() => parseDownloadOptions({}), /--url_list is required/);
+  assert.deepEqual(parseDownloadOptions({ url_list: "x", verify_hash: "[sha256_col,sha256]" }).verify_hash, ["sha256_col", "sha256"]);
+  assert.throws(() => parseDownloadOptions({ url_list: "x", verify_hash: "[col,crc32]" }), /Expected \[column,md5\|sha256\|sha512\] for --verify_hash/);
+  assert.throws(() => parseDownloadOptions({ url_list: "x", output_format: "tfrecord" }), /Expected one of webdataset, files, parquet, dummy/);
 });

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { isIP } from "node:net";
 import { pipeline, type Readable } from "node:stream";
 import { Agent, request } from "undici";
+import { BLOCKED_MESSAGE, createDnsLookup } from "./dns-cache.ts";
 import { asFetchFailure, FetchFailure, httpError } from "./errors.ts";
 import { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
 import { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
@@ -16,6 +18,13 @@ export interface FetcherOptions {
   readonly retries: number;
   readonly userAgentToken: string | null;
   readonly disallowedHeaderDirectives: readonly string[];
+  /**
+   * Destinations refused before connecting (e.g. isPrivateAddress): every address a name resolves
+   * to, and IP-literal hosts, on the first request and after every redirect. Unset: none refused.
+   */
+  readonly refuseAddress?: (address: string) => boolean;
+  /** Accept any TLS certificate (img2dataset's --ignore_ssl_certificate). */
+  readonly ignoreTlsErrors?: boolean;
   /** First retry waits this long, doubling each time (plus jitter); Retry-After wins when longer. */
   readonly retryBaseDelayMs?: number;
   /** Shared per-host pauses; a fleet passes one fed by its peers' signals. */
@@ -45,7 +54,11 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   const agent = new Agent({
     connections: 32,
     keepAliveTimeout: 10_000,
-    connect: { timeout: options.timeoutMs },
+    connect: {
+      timeout: options.timeoutMs,
+      lookup: createDnsLookup(options.refuseAddress ? { refuseAddress: options.refuseAddress } : {}),
+      rejectUnauthorized: !options.ignoreTlsErrors,
+    },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -58,7 +71,10 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   async function attempt(url: string): Promise<Buffer> {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let current = parseHttpUrl(url);
+    const visited = new Set<string>();
     for (let redirects = 0; ; redirects++) {
+      refuseLiteral(current);
+      visited.add(current.href);
       await hostBackoff.wait(current.host);
       const response = await request(current, {
         dispatcher: agent,
@@ -68,8 +84,10 @@ export function createFetcher(options: FetcherOptions): Fetcher {
       const location = response.headers.location;
       if (REDIRECT_STATUSES.has(response.statusCode) && typeof location === "string") {
         discard(response.body);
-        if (redirects >= options.maxRedirects) throw new FetchFailure("too many redirects", false);
-        current = parseHttpUrl(new URL(location, current).href);
+        const next = parseHttpUrl(location, current);
+        // A loop fails at once instead of spending the whole budget going round it.
+        if (redirects >= options.maxRedirects || visited.has(next.href)) throw new FetchFailure("too many redirects", false);
+        current = next;
         continue;
       }
       if (response.statusCode !== 200) {
@@ -100,6 +118,12 @@ export function createFetcher(options: FetcherOptions): Fetcher {
     }
   }
 
+  /** Names go through the guarded lookup; an IP literal never does (net.connect skips lookup for it). */
+  function refuseLiteral(url: URL): void {
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    if (options.refuseAddress && isIP(host) && options.refuseAddress(host)) throw new FetchFailure(BLOCKED_MESSAGE, false);
+  }
+
   return {
     async fetch(url) {
       for (let retries = 0; ; retries++) {
@@ -118,10 +142,10 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   };
 }
 
-function parseHttpUrl(url: string): URL {
+function parseHttpUrl(url: string, base?: URL): URL {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(url, base);
   } catch {
     throw new FetchFailure("invalid URL", false);
   }

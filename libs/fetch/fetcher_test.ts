@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { createFetcher, FetchFailure, type FetcherOptions } from "./mod.ts";
+import { createFetcher, FetchFailure, isPrivateAddress, type FetcherOptions } from "./mod.ts";
 
 const defaults: FetcherOptions = {
   timeoutMs: 2000,
@@ -34,6 +34,9 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void
     const timer = setInterval(() => res.write("x"), 100);
     res.on("close", () => clearInterval(timer));
   },
+  "/to-metadata": (_req, res) => res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end(),
+  "/to-loopback": (req, res) => res.writeHead(307, { location: `http://127.0.0.2:${req.socket.localPort}/ok` }).end(),
+  "/to-ipv6-loopback": (req, res) => res.writeHead(302, { location: `http://[::1]:${req.socket.localPort}/ok` }).end(),
   "/robots-any": (_req, res) => res.writeHead(200, { "x-robots-tag": "noai" }).end("x"),
   "/robots-ours": (_req, res) => res.writeHead(200, { "x-robots-tag": "laion-dl-test: noimageai, nofollow" }).end("x"),
   "/robots-other": (_req, res) => res.writeHead(200, { "x-robots-tag": "otherbot: noai" }).end("x"),
@@ -97,6 +100,32 @@ test("fetch: bodies arrive whole, after redirects and decoding, and robots for a
     assert.equal((await fetcher.fetch(`${base}/gzip-ok`)).body.toString(), "small image");
     assert.equal((await fetcher.fetch(`${base}/robots-other`)).body.toString(), "x");
     await fetcher.close();
+  });
+});
+
+test("fetch: the private-network guard refuses names and literals that reach private addresses, also after redirects", async () => {
+  await withServer(async (base) => {
+    const port = new URL(base).port;
+    // 127.0.0.1 stands in for a public server here; every other private address stays refused.
+    const fetcher = createFetcher({ ...defaults, refuseAddress: (ip) => ip !== "127.0.0.1" && isPrivateAddress(ip) });
+    assert.equal((await fetcher.fetch(`${base}/ok`)).body.toString(), "image-bytes");
+    hits.clear();
+    const table = [
+      [`${base}/to-metadata`, "blocked private address"],
+      [`${base}/to-loopback`, "blocked private address"],
+      [`${base}/to-ipv6-loopback`, "blocked private address"],
+      [`http://10.0.0.1:${port}/ok`, "blocked private address"],
+      [`http://[fd00:ec2::254]/ok`, "blocked private address"],
+    ] as const;
+    for (const [url, message] of table) assert.equal(await failure(fetcher.fetch(url)), message, url);
+    assert.equal(hits.get("/ok") ?? 0, 0, "no redirect reached the blocked destination");
+    await fetcher.close();
+
+    const strict = createFetcher({ ...defaults, refuseAddress: isPrivateAddress });
+    assert.equal(await failure(strict.fetch(`${base}/ok`)), "blocked private address");
+    // By name: the check is on what the name resolves to.
+    assert.equal(await failure(strict.fetch(`http://localhost:${port}/ok`)), "blocked private address");
+    await strict.close();
   });
 });
 

@@ -2,3 +2,4 @@ export { createFetcher, type Download, type Fetcher, type FetcherOptions } from 
 export { FetchFailure } from "./errors.ts";
 export { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
 export { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
+export { isPrivateAddress } from "./address-guard.ts";

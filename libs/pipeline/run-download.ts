@@ -2,7 +2,7 @@ import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
-import { createFetcher } from "@laion-dl/fetch";
+import { createFetcher, isPrivateAddress } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
 import { keyLayout, shardName, type ShardColumns } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
@@ -43,6 +43,26 @@ export function transformOptionsOf(options: DownloadOptions): TransformOptions {
     maxAspectRatio: options.max_aspect_ratio,
     encodeFormat: options.encode_format,
     encodeQuality: options.encode_quality,
+    upscaleInterpolation: options.upscale_interpolation,
+    downscaleInterpolation: options.downscale_interpolation,
+    applyExifOrientation: options.apply_exif_orientation,
+    skipReencode: options.skip_reencode,
+  };
+}
+
+/**
+ * The job-wide part of an AssemblyContext, shared by the embedded mode and a fleet's assemblers
+ * so both write the same bytes for the same options.
+ */
+export function assemblyOptionsOf(
+  options: DownloadOptions,
+): Pick<AssemblyContext, "columns" | "imageExtension" | "hashAlgorithm" | "outputFormat" | "sample"> {
+  return {
+    columns: shardColumnsOf(options),
+    imageExtension: options.encode_format,
+    hashAlgorithm: options.compute_hash === "none" ? null : options.compute_hash,
+    outputFormat: options.output_format,
+    sample: { extractExif: options.extract_exif, disableAllReencoding: options.disable_all_reencoding },
   };
 }
 
@@ -54,17 +74,27 @@ export function shardColumnsOf(options: DownloadOptions): ShardColumns {
   };
 }
 
+/** Longer captions are a broken row, not a caption (rows themselves may reach 8 MiB). */
+export const MAX_CAPTION_BYTES = 64 << 10;
+
 export function sampleInputOf(options: DownloadOptions, row: ManifestRow): SampleInput {
   const rowInShard = row.index % options.number_sample_per_shard;
   const caption = options.caption_col === null ? null : row.fields[options.caption_col];
   const extra: Record<string, unknown> = {};
   for (const column of options.save_additional_columns) extra[column] = row.fields[column] ?? null;
+  const [hashColumn, hashAlgorithm] = options.verify_hash;
+  const rowError =
+    row.error ??
+    (caption !== null && caption !== undefined && typeof caption !== "string" ? "caption is not a string"
+    : typeof caption === "string" && Buffer.byteLength(caption) > MAX_CAPTION_BYTES ? `caption longer than ${MAX_CAPTION_BYTES} bytes`
+    : undefined);
   return {
     row: rowInShard,
     url: row.fields[options.url_col],
-    caption: typeof caption === "string" ? caption : caption == null ? null : String(caption),
+    caption: typeof caption === "string" && rowError === undefined ? caption : null,
     extra,
-    ...(row.error ? { rowError: row.error } : {}),
+    ...(rowError ? { rowError } : {}),
+    ...(hashColumn && hashAlgorithm ? { verifyHash: { algorithm: hashAlgorithm, expected: row.fields[hashColumn] ?? null } } : {}),
   };
 }
 
@@ -81,10 +111,12 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   const fetcher = createFetcher({
     timeoutMs: options.timeout * 1000,
     maxBytes: options.max_response_bytes,
-    maxRedirects: 5,
+    maxRedirects: options.max_redirects,
     retries: options.retries,
     userAgentToken: options.user_agent_token,
     disallowedHeaderDirectives: options.disallowed_header_directives,
+    ignoreTlsErrors: options.ignore_ssl_certificate,
+    ...(options.allow_private_network ? {} : { refuseAddress: isPrivateAddress }),
   });
   const transformOptions = transformOptionsOf(options);
   const imageWork = createLimiter(options.processes_count);
@@ -104,9 +136,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
     outputDir,
     journalDir: join(outputDir, WORK_DIR, "journal"),
     layout,
-    columns: shardColumnsOf(options),
-    imageExtension: options.encode_format,
-    hashAlgorithm: options.compute_hash === "none" ? null : options.compute_hash,
+    ...assemblyOptionsOf(options),
     stages,
     window: createLimiter(options.thread_count),
   };

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { FetchFailure, type Download } from "@laion-dl/fetch";
 import type { JournalSample, SampleRecord } from "@laion-dl/shard";
-import { TransformFailure, type TransformedImage } from "@laion-dl/transform";
+import { readExif, TransformFailure, type TransformedImage } from "@laion-dl/transform";
 
 /** One manifest row as the pipeline needs it. */
 export interface SampleInput {
@@ -11,6 +11,16 @@ export interface SampleInput {
   readonly extra: Readonly<Record<string, unknown>>;
   /** Set when the manifest row itself is unusable. */
   readonly rowError?: string;
+  /** verify_hash: the row's expected digest of the downloaded bytes. */
+  readonly verifyHash?: { readonly algorithm: string; readonly expected: unknown };
+}
+
+/** Per-job choices about what a sample carries; absent means img2dataset's behaviour before the option. */
+export interface SampleOptions {
+  /** Fill the exif column from the original bytes (successful samples). */
+  readonly extractExif?: boolean;
+  /** Keep the downloaded bytes as the image: no decode, no size checks, null size columns. */
+  readonly disableAllReencoding?: boolean;
 }
 
 /** The two stages a sample passes through; in-process calls or gRPC clients. */
@@ -32,6 +42,7 @@ export async function processSample(
   input: SampleInput,
   stages: SampleStages,
   hashAlgorithm: string | null,
+  options: SampleOptions = {},
 ): Promise<ProcessedSample> {
   const record = {
     row: input.row,
@@ -42,7 +53,7 @@ export async function processSample(
     height: null,
     originalWidth: null,
     originalHeight: null,
-    exif: null,
+    exif: null as string | null,
     hash: null as string | null,
   };
   const failed = (status: SampleRecord["status"], errorMessage: string, download?: Download): ProcessedSample => ({
@@ -64,6 +75,16 @@ export async function processSample(
   }
   // Like img2dataset, the hash of the original bytes is kept even when the image then fails.
   if (hashAlgorithm) record.hash = createHash(hashAlgorithm).update(download.body).digest("hex");
+  if (input.verifyHash) {
+    const digest = createHash(input.verifyHash.algorithm).update(download.body).digest("hex");
+    const expected = input.verifyHash.expected;
+    if (typeof expected !== "string" || expected.toLowerCase() !== digest) return failed("failed_to_download", "hash mismatch", download);
+  }
+  if (options.disableAllReencoding) {
+    if (options.extractExif) record.exif = await readExif(download.body);
+    const success = { ...record, status: "success" as const, errorMessage: null };
+    return { record: success, image: download.body, downloadedBytes: download.body.length, retries: download.retries };
+  }
   let result: TransformedImage;
   try {
     result = await stages.transform(download.body);
@@ -71,6 +92,7 @@ export async function processSample(
     if (error instanceof TransformFailure) return failed("failed_to_resize", error.message, download);
     throw error;
   }
+  if (options.extractExif) record.exif = await readExif(download.body);
   return {
     record: {
       ...record,

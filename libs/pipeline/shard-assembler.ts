@@ -1,8 +1,8 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { shardName, ShardJournal, writeShardFiles, type KeyLayout, type ShardColumns, type WrittenShard } from "@laion-dl/shard";
+import { shardName, ShardJournal, writeShardFiles, type KeyLayout, type OutputFormat, type ShardColumns, type WrittenShard } from "@laion-dl/shard";
 import type { Limiter } from "./limiter.ts";
-import { processSample, type SampleInput, type SampleStages } from "./sample-processor.ts";
+import { processSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
 
 export interface AssemblyContext {
   readonly outputDir: string;
@@ -12,6 +12,10 @@ export interface AssemblyContext {
   readonly columns: ShardColumns;
   readonly imageExtension: string;
   readonly hashAlgorithm: string | null;
+  /** Default webdataset. */
+  readonly outputFormat?: OutputFormat;
+  /** extract_exif, disable_all_reencoding; absent: neither. */
+  readonly sample?: SampleOptions;
   readonly stages: SampleStages;
   /** Samples in flight, shared by every open shard. */
   readonly window: Limiter;
@@ -63,7 +67,7 @@ export function assembleShard(
     let failure: unknown = null;
     const run = async (input: SampleInput) => {
       try {
-        const sample = await processSample(input, context.stages, context.hashAlgorithm);
+        const sample = await processSample(input, context.stages, context.hashAlgorithm, context.sample);
         await journal.append(sample);
         downloadedBytes += sample.downloadedBytes;
         retries += sample.retries;
@@ -99,7 +103,14 @@ export function assembleShard(
       signal?.throwIfAborted();
       const written = await writeShardFiles(
         context.outputDir,
-        { id: shardId, rowCount, layout: context.layout, columns: context.columns, imageExtension: context.imageExtension },
+        {
+          id: shardId,
+          rowCount,
+          layout: context.layout,
+          columns: context.columns,
+          imageExtension: context.imageExtension,
+          ...(context.outputFormat ? { outputFormat: context.outputFormat } : {}),
+        },
         journal,
         { startTime },
       );

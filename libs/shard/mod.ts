@@ -8,5 +8,5 @@ export {
   type ShardColumns,
 } from "./sample.ts";
 export { ShardJournal, type JournalSample } from "./journal.ts";
-export { writeShardFiles, type ShardSpec, type WrittenShard } from "./shard-files.ts";
+export { writeShardFiles, type OutputFormat, type ShardSpec, type WrittenShard } from "./shard-files.ts";
 export type { ShardStats } from "./stats.ts";

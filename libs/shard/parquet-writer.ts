@@ -6,29 +6,36 @@ const INT32_COLUMNS = new Set(["width", "height", "original_width", "original_he
 
 /** A shard's parquet file: one row per manifest row, appended in key order. */
 export interface ParquetShardWriter {
-  append(metadata: Record<string, unknown>): Promise<void>;
+  /** `image` fills the image column, when the writer has one; failed rows leave it null. */
+  append(metadata: Record<string, unknown>, image?: Buffer): Promise<void>;
   finish(): Promise<{ sha256: string; bytes: number }>;
 }
 
-export async function createParquetWriter(path: string, columns: ShardColumns): Promise<ParquetShardWriter> {
+/**
+ * `imageColumn` (output_format parquet) adds a last, binary column holding the encoded image,
+ * named after the encode format as img2dataset names it ("jpg").
+ */
+export async function createParquetWriter(path: string, columns: ShardColumns, imageColumn?: string): Promise<ParquetShardWriter> {
   const names = metadataColumns(columns);
   const fields: Record<string, parquet.FieldDefinition> = {};
   for (const name of names) {
     fields[name] = { type: INT32_COLUMNS.has(name) ? "INT32" : "UTF8", optional: true, compression: "SNAPPY" };
   }
+  if (imageColumn) fields[imageColumn] = { type: "BYTE_ARRAY", optional: true, compression: "UNCOMPRESSED" };
   const file = createDigestFile(path);
   // Data page v1: the page layout every parquet reader (pyarrow, DuckDB, Spark) has always read.
   const writer = await parquet.ParquetWriter.openStream(new parquet.ParquetSchema(fields), file.input, {
     useDataPageV2: false,
   });
   return {
-    async append(metadata) {
+    async append(metadata, image) {
       const row: Record<string, unknown> = {};
       for (const name of names) {
         const value = metadata[name];
         // parquetjs-lite drops null/undefined as missing optional values.
         if (value !== null && value !== undefined) row[name] = INT32_COLUMNS.has(name) ? value : asText(value);
       }
+      if (imageColumn && image) row[imageColumn] = image;
       await writer.appendRow(row);
     },
     async finish() {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ShardJournal } from "./journal.ts";
 import { sampleKey, shardName, type KeyLayout } from "./keys.ts";
@@ -18,12 +18,25 @@ export interface ShardSpec {
   readonly columns: ShardColumns;
   /** Image member extension: jpg, png or webp. */
   readonly imageExtension: string;
+  /**
+   * img2dataset's output_format: webdataset (SSSSS.tar), files (SSSSS/KEY.jpg|.json|.txt), parquet
+   * (the image in a binary column named after imageExtension) or dummy (stats only). Default webdataset.
+   * Every format but dummy also writes SSSSS.parquet; all of them write SSSSS_stats.json.
+   */
+  readonly outputFormat?: OutputFormat;
 }
+
+export type OutputFormat = "webdataset" | "files" | "parquet" | "dummy";
+
+/** What `tar` holds for formats without an archive: no bytes, no digest. */
+const NO_ARCHIVE = { sha256: "", bytes: 0 };
 
 export interface WrittenShard {
   readonly name: string;
   readonly stats: ShardStats;
+  /** The .tar (webdataset), or NO_ARCHIVE for the other formats. */
   readonly tar: { sha256: string; bytes: number };
+  /** The .parquet, or NO_ARCHIVE for dummy. */
   readonly parquet: { sha256: string; bytes: number };
 }
 
@@ -41,41 +54,66 @@ export async function writeShardFiles(
   if (journal.count !== spec.rowCount) {
     throw new Error(`shard ${spec.id} has ${journal.count} of ${spec.rowCount} rows journaled`);
   }
+  const format = spec.outputFormat ?? "webdataset";
   const name = shardName(spec.layout, spec.id);
   const temp = (file: string) => join(outputDir, `.${file}.${randomBytes(4).toString("hex")}.tmp`);
   const tarTemp = temp(`${name}.tar`);
+  const filesTemp = temp(name);
   const parquetTemp = temp(`${name}.parquet`);
   const statsTemp = temp(`${name}_stats.json`);
   try {
-    const tarFile = createTarWriter(tarTemp);
-    const parquetFile = await createParquetWriter(parquetTemp, spec.columns);
+    const tarFile = format === "webdataset" ? createTarWriter(tarTemp) : null;
+    if (format === "files") await mkdir(filesTemp);
+    const imageColumn = format === "parquet" ? spec.imageExtension : undefined;
+    const parquetFile = format === "dummy" ? null : await createParquetWriter(parquetTemp, spec.columns, imageColumn);
     const counter = createStatsCounter();
     for (let row = 0; row < spec.rowCount; row++) {
       const { record, image } = await journal.read(row);
       const key = sampleKey(spec.layout, spec.id, row);
       const metadata = sampleMetadata(record, key, spec.columns);
       counter.add(record);
-      await parquetFile.append(metadata);
-      if (record.status !== "success") continue;
+      const success = record.status === "success";
+      await parquetFile?.append(metadata, success ? image : undefined);
+      if (!success || (!tarFile && format !== "files")) continue;
       const members = [
         { name: `${key}.${spec.imageExtension}`, data: image },
         { name: `${key}.json`, data: Buffer.from(pythonJsonDumps(metadata)) },
         ...(spec.columns.caption ? [{ name: `${key}.txt`, data: Buffer.from(record.caption ?? "") }] : []),
       ].sort((a, b) => (a.name < b.name ? -1 : 1));
-      for (const member of members) await tarFile.add(member);
+      for (const member of members) {
+        if (tarFile) await tarFile.add(member);
+        else await writeSynced(join(filesTemp, member.name), member.data);
+      }
     }
-    const tar = await tarFile.finish();
-    const parquet = await parquetFile.finish();
+    const tar = tarFile ? await tarFile.finish() : NO_ARCHIVE;
+    const parquet = parquetFile ? await parquetFile.finish() : NO_ARCHIVE;
     const stats = counter.finish(timing.startTime, timing.endTime ?? Date.now() / 1000);
     await writeFile(statsTemp, JSON.stringify(stats, null, 4));
     await fsync(statsTemp);
-    await rename(tarTemp, join(outputDir, `${name}.tar`));
-    await rename(parquetTemp, join(outputDir, `${name}.parquet`));
+    if (tarFile) await rename(tarTemp, join(outputDir, `${name}.tar`));
+    if (format === "files") {
+      await fsync(filesTemp);
+      // A folder left by a run that stopped before its stats file is replaced whole.
+      await rm(join(outputDir, name), { recursive: true, force: true });
+      await rename(filesTemp, join(outputDir, name));
+    }
+    if (parquetFile) await rename(parquetTemp, join(outputDir, `${name}.parquet`));
     await rename(statsTemp, join(outputDir, `${name}_stats.json`));
     await fsync(outputDir);
     return { name, stats, tar, parquet };
   } catch (error) {
-    await Promise.all([tarTemp, parquetTemp, statsTemp].map((path) => rm(path, { force: true })));
+    await Promise.all([tarTemp, filesTemp, parquetTemp, statsTemp].map((path) => rm(path, { recursive: true, force: true })));
     throw error;
+  }
+}
+
+/** A file that is on disk once this resolves, so the folder renamed into place holds whole files. */
+async function writeSynced(path: string, data: Buffer): Promise<void> {
+  const file = await open(path, "wx");
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }

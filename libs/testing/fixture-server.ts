@@ -60,7 +60,8 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
       if (abort.signal.aborted) return; // client gone or server closing: nobody to answer
       reply = { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: Buffer.from(`${String(error)}\n`) };
     }
-    send(res, reply);
+    if (reply.stream) await sendStream(res, reply, reply.stream(abort.signal));
+    else send(res, reply);
   }
 
   const server = createServer((req, res) => void handle(req, res));
@@ -87,6 +88,32 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
       return closed;
     },
   };
+}
+
+async function sendStream(res: ServerResponse, reply: Reply, chunks: AsyncIterable<Buffer>): Promise<void> {
+  if (res.destroyed) return;
+  res.writeHead(reply.status, reply.headers);
+  try {
+    for await (const chunk of chunks) {
+      if (res.destroyed) return;
+      // Backpressure: an endless body is produced only as fast as the client reads it.
+      if (!res.write(chunk)) await writable(res);
+    }
+    res.end();
+  } catch {
+    res.destroy(); // aborted: the client left or the server is closing
+  }
+}
+
+/** Resolves once `res` drains or closes, leaving no listener behind. */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
 }
 
 function send(res: ServerResponse, reply: Reply): void {

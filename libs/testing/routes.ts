@@ -3,6 +3,7 @@
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ordinaryCaption } from "./captions.ts";
+import { gzipBomb, pixelBomb, SPECIAL_IMAGES, specialImage, svgWithExternalRef, type SpecialImage } from "./hostile-bodies.ts";
 import { CONTENT_TYPES, validateImageSpec, type ImageKind, type ImageFormat, type ImageSpec } from "./image-spec.ts";
 import { createRandom, randomInt } from "./prng.ts";
 
@@ -10,6 +11,8 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** Sent instead of `body`, without a Content-Length, until it ends or the client goes away. */
+  stream?: (signal: AbortSignal) => AsyncIterable<Buffer>;
 }
 
 export interface RouteContext {
@@ -29,6 +32,11 @@ const SLOW = /^\/slow\/(\d+)(\/.*)$/;
 const TRUNCATED = /^\/truncated(\/.*)$/;
 const REDIRECT = /^\/redirect\/(\d+)(\/.*)$/;
 const ROBOTS = /^\/robots\/([^/]+)(\/.*)$/;
+const CORRUPT = /^\/corrupt(\/.*)$/;
+const DRIP = /^\/drip\/(\d+)(\/.*)$/;
+const GZIP_BOMB = /^\/gzip-bomb\/(\d+)\.jpg$/;
+const MAX_BOMB_MB = 4096;
+const ENDLESS_CHUNK = Buffer.alloc(64 << 10, 0xab);
 
 /** Answers `pathname` (percent-encoded, as on the wire); `search` is "" or "?…". */
 export async function route(pathname: string, search: string, context: RouteContext): Promise<Reply> {
@@ -82,7 +90,59 @@ export async function route(pathname: string, search: string, context: RouteCont
     const inner = await route(match[2]!, search, context);
     return { ...inner, headers: { ...inner.headers, "x-robots-tag": directive } };
   }
+  if ((match = DRIP.exec(pathname))) {
+    const ms = Number(match[1]);
+    if (ms < 1 || ms > MAX_SLOW_MS) return text(400, `Expected integer between 1 and ${MAX_SLOW_MS} for drip ms but received ${ms}`);
+    const inner = await route(match[2]!, search, context);
+    return { ...inner, stream: (signal) => drip(inner.body, ms, signal) };
+  }
+  if (pathname === "/redirect-loop") return { ...text(302, "Found"), headers: { "content-type": "text/plain; charset=utf-8", location: "/redirect-loop" } };
+  if (pathname === "/redirect-to") {
+    const location = new URLSearchParams(search).get("location");
+    if (location === null) return text(400, "Expected a URL for location but received none");
+    return { ...text(302, "Found"), headers: { "content-type": "text/plain; charset=utf-8", location } };
+  }
+  if ((match = CORRUPT.exec(pathname))) {
+    // The middle third overwritten: headers intact, entropy-coded data garbage.
+    const inner = await route(match[1]!, search, context);
+    const body = Buffer.from(inner.body);
+    body.fill(0x5a, Math.floor(body.length / 3), Math.floor((2 * body.length) / 3));
+    return { ...inner, body };
+  }
+  if (pathname === "/endless.jpg") {
+    // A JPEG start followed by filler that never ends.
+    return { status: 200, headers: { "content-type": "image/jpeg" }, body: Buffer.alloc(0), stream: endless };
+  }
+  if ((match = GZIP_BOMB.exec(pathname))) {
+    const megabytes = Number(match[1]);
+    if (megabytes < 1 || megabytes > MAX_BOMB_MB) return text(400, `Expected integer between 1 and ${MAX_BOMB_MB} for bomb MiB but received ${megabytes}`);
+    return { status: 200, headers: { "content-type": "image/jpeg", "content-encoding": "gzip" }, body: await gzipBomb(megabytes) };
+  }
+  if (pathname === "/special/pixel-bomb.png") return { status: 200, headers: { "content-type": "image/png" }, body: await pixelBomb() };
+  if (pathname === "/special/svg-external.svg") {
+    const href = new URLSearchParams(search).get("href");
+    if (href === null) return text(400, "Expected a URL for href but received none");
+    return { status: 200, headers: { "content-type": "image/svg+xml" }, body: svgWithExternalRef(href) };
+  }
+  if (pathname.startsWith("/special/") && (SPECIAL_IMAGES as readonly string[]).includes(pathname.slice(9))) {
+    const name = pathname.slice(9) as SpecialImage;
+    const type = name.endsWith(".jpg") ? "image/jpeg" : `image/${name.slice(name.lastIndexOf(".") + 1)}`;
+    return { status: 200, headers: { "content-type": type }, body: await specialImage(name) };
+  }
   return text(404, "Not Found");
+}
+
+/** One byte every `ms`: a server that keeps a connection busy without ever finishing. */
+async function* drip(body: Buffer, ms: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+  for (let i = 0; i < body.length; i++) {
+    await sleep(ms, undefined, { signal });
+    yield body.subarray(i, i + 1);
+  }
+}
+
+async function* endless(signal: AbortSignal): AsyncGenerator<Buffer> {
+  yield Buffer.from([0xff, 0xd8, 0xff, 0xe0]);
+  while (!signal.aborted) yield ENDLESS_CHUNK;
 }
 
 function text(status: number, message: string): Reply {

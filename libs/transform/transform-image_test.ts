@@ -58,6 +58,11 @@ test("transform: undecodable and out-of-bounds images fail with img2dataset's me
     { name: "too small", input: await solid(50, 80, "png"), options: { ...options, minImageSize: 64 }, message: "image too small" },
     { name: "area", input: await solid(500, 500, "png"), options: { ...options, maxImageArea: 1000 }, message: "image area too large" },
     { name: "aspect", input: await solid(500, 100, "png"), options: { ...options, maxAspectRatio: 3 }, message: "aspect ratio too large" },
+    { name: "svg", input: Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), options, message: "unsupported image format: svg" },
+    { name: "svg after a comment", input: Buffer.from('<!-- hi --><svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), options, message: "unsupported image format: svg" },
+    { name: "pdf", input: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\n"), options, message: "unsupported image format: pdf" },
+    // A 1x4000 strip scaled so its short side is 256 would be a billion-pixel output.
+    { name: "output bomb", input: await solid(1, 4000, "png"), options: { ...options, resizeMode: "keep_ratio" as const, imageSize: 256 }, message: "image exceeds pixel limit" },
   ];
   for (const c of cases) {
     await assert.rejects(transformImage(c.input, c.options), (error: unknown) => {
@@ -66,4 +71,14 @@ test("transform: undecodable and out-of-bounds images fail with img2dataset's me
       return true;
     });
   }
+});
+
+test("transform: skip_reencode keeps bytes only when nothing but the encoding would change", async () => {
+  const jpeg = await solid(64, 48, "jpeg");
+  const kept = await transformImage(jpeg, { ...options, resizeMode: "no", skipReencode: true });
+  assert.ok(kept.image.equals(jpeg));
+  const resized = await transformImage(jpeg, { ...options, skipReencode: true });
+  assert.ok(!resized.image.equals(jpeg), "a resize re-encodes");
+  const png = await solid(64, 48, "png");
+  assert.ok(!(await transformImage(png, { ...options, resizeMode: "no", skipReencode: true })).image.equals(png), "another format re-encodes");
 });
