@@ -3,3 +3,4 @@ export { FetchFailure } from "./errors.ts";
 export { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
 export { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
 export { isPrivateAddress } from "./address-guard.ts";
+export { fetcherOptionsOf, HTTP_OPTION_NAMES, type HttpOptions } from "./fetcher-options.ts";

@@ -2,7 +2,7 @@ import { access, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
-import { createFetcher, isPrivateAddress } from "@laion-dl/fetch";
+import { createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
 import { keyLayout, shardName, type ShardColumns } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
@@ -108,16 +108,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   // One image per libvips thread and many images at once beats many threads per image.
   sharp.cache(false);
   sharp.concurrency(1);
-  const fetcher = createFetcher({
-    timeoutMs: options.timeout * 1000,
-    maxBytes: options.max_response_bytes,
-    maxRedirects: options.max_redirects,
-    retries: options.retries,
-    userAgentToken: options.user_agent_token,
-    disallowedHeaderDirectives: options.disallowed_header_directives,
-    ignoreTlsErrors: options.ignore_ssl_certificate,
-    ...(options.allow_private_network ? {} : { refuseAddress: isPrivateAddress }),
-  });
+  const fetcher = createFetcher(fetcherOptionsOf(options));
   const transformOptions = transformOptionsOf(options);
   const imageWork = createLimiter(options.processes_count);
   const stages: SampleStages = {

@@ -1,6 +1,6 @@
-import { ENCODE_FORMATS, RESIZE_MODES } from "@laion-dl/config";
+import { ENCODE_FORMATS, INTERPOLATIONS, RESIZE_MODES } from "@laion-dl/config";
 import type { TransformOptions as ProtoTransformOptions, TransformOptions__Output } from "@laion-dl/grpc";
-import { TransformFailure, type ResizeMode, type TransformOptions } from "@laion-dl/transform";
+import { TransformFailure, type Interpolation, type ResizeMode, type TransformOptions } from "@laion-dl/transform";
 
 /** The options as sent in every TransformRequest; an unlimited area or ratio is left absent. */
 export function transformOptionsToProto(options: TransformOptions): ProtoTransformOptions {
@@ -14,6 +14,10 @@ export function transformOptionsToProto(options: TransformOptions): ProtoTransfo
   };
   if (Number.isFinite(options.maxImageArea)) proto.max_image_area = options.maxImageArea;
   if (Number.isFinite(options.maxAspectRatio)) proto.max_aspect_ratio = options.maxAspectRatio;
+  if (options.upscaleInterpolation !== undefined) proto.upscale_interpolation = options.upscaleInterpolation;
+  if (options.downscaleInterpolation !== undefined) proto.downscale_interpolation = options.downscaleInterpolation;
+  if (options.applyExifOrientation !== undefined) proto.apply_exif_orientation = options.applyExifOrientation;
+  if (options.skipReencode !== undefined) proto.skip_reencode = options.skipReencode;
   return proto;
 }
 
@@ -41,5 +45,13 @@ export function transformOptionsFromProto(proto: TransformOptions__Output | null
     maxAspectRatio: proto.max_aspect_ratio ?? Infinity,
     encodeFormat: oneOf(ENCODE_FORMATS, proto.encode_format, "encode_format"),
     encodeQuality: proto.encode_quality,
+    ...(proto.upscale_interpolation === undefined
+      ? {}
+      : { upscaleInterpolation: oneOf<Interpolation>(INTERPOLATIONS, proto.upscale_interpolation, "upscale_interpolation") }),
+    ...(proto.downscale_interpolation === undefined
+      ? {}
+      : { downscaleInterpolation: oneOf<Interpolation>(INTERPOLATIONS, proto.downscale_interpolation, "downscale_interpolation") }),
+    ...(proto.apply_exif_orientation === undefined ? {} : { applyExifOrientation: proto.apply_exif_orientation }),
+    ...(proto.skip_reencode === undefined ? {} : { skipReencode: proto.skip_reencode }),
   };
 }

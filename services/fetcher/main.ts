@@ -1,5 +1,5 @@
 import { connectBus, startSaturationAdverts } from "@laion-dl/bus";
-import { createFetcher, createHostBackoff } from "@laion-dl/fetch";
+import { createFetcher, createHostBackoff, fetcherOptionsOf } from "@laion-dl/fetch";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, startGrpcServer } from "@laion-dl/grpc";
 import { createFetchService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
@@ -15,12 +15,7 @@ try {
   let publishBackoff: ((host: string, untilEpochMs: number) => void) | undefined;
   const hostBackoff = createHostBackoff();
   const fetcher = createFetcher({
-    timeoutMs: config.timeout * 1000,
-    maxBytes: config.max_response_bytes,
-    maxRedirects: 5,
-    retries: config.retries,
-    userAgentToken: config.user_agent_token,
-    disallowedHeaderDirectives: config.disallowed_header_directives,
+    ...fetcherOptionsOf(config),
     hostBackoff,
     onThrottled: (host, untilEpochMs) => publishBackoff?.(host, untilEpochMs),
   });

@@ -43,7 +43,7 @@ test("fetcher-service: the process serves over gRPC once NATS is up, shares 429 
   const nats = await startNatsServer();
   const fixture = await startFixtureServer();
   const contracts = await loadContracts();
-  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7" });
+  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7", LAION_DL_ALLOW_PRIVATE_NETWORK: "True" });
   const bus = await connectBus({ servers: nats.url, name: "fetcher-test" });
   const adverts: SaturationAdvert[] = [];
   const backoffs: HostBackoffSignal[] = [];

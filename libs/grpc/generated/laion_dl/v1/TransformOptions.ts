@@ -37,8 +37,26 @@ export interface TransformOptions {
    * JPEG/WebP quality (0-100); for PNG the zlib compression level (0-9), as in img2dataset.
    */
   'encode_quality'?: (number);
+  /**
+   * Resampling kernels ("area", "lanczos4", "cubic", "linear", "nearest", …, img2dataset's
+   * upscale_interpolation / downscale_interpolation). Absent = the transformer's default.
+   */
+  'upscale_interpolation'?: (string);
+  'downscale_interpolation'?: (string);
+  /**
+   * Rotate by the EXIF orientation (default true); false reproduces img2dataset's unrotated output.
+   */
+  'apply_exif_orientation'?: (boolean);
+  /**
+   * Keep the original bytes when the image is already in encode_format and needs no resize.
+   */
+  'skip_reencode'?: (boolean);
   '_max_image_area'?: "max_image_area";
   '_max_aspect_ratio'?: "max_aspect_ratio";
+  '_upscale_interpolation'?: "upscale_interpolation";
+  '_downscale_interpolation'?: "downscale_interpolation";
+  '_apply_exif_orientation'?: "apply_exif_orientation";
+  '_skip_reencode'?: "skip_reencode";
 }
 
 /**
@@ -77,6 +95,24 @@ export interface TransformOptions__Output {
    * JPEG/WebP quality (0-100); for PNG the zlib compression level (0-9), as in img2dataset.
    */
   'encode_quality': (number);
+  /**
+   * Resampling kernels ("area", "lanczos4", "cubic", "linear", "nearest", …, img2dataset's
+   * upscale_interpolation / downscale_interpolation). Absent = the transformer's default.
+   */
+  'upscale_interpolation'?: (string);
+  'downscale_interpolation'?: (string);
+  /**
+   * Rotate by the EXIF orientation (default true); false reproduces img2dataset's unrotated output.
+   */
+  'apply_exif_orientation'?: (boolean);
+  /**
+   * Keep the original bytes when the image is already in encode_format and needs no resize.
+   */
+  'skip_reencode'?: (boolean);
   '_max_image_area'?: "max_image_area";
   '_max_aspect_ratio'?: "max_aspect_ratio";
+  '_upscale_interpolation'?: "upscale_interpolation";
+  '_downscale_interpolation'?: "downscale_interpolation";
+  '_apply_exif_orientation'?: "apply_exif_orientation";
+  '_skip_reencode'?: "skip_reencode";
 }
