@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
-import { runDownload, type DownloadSummary } from "@laion-dl/pipeline";
+import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { fleetDownload } from "./fleet-download.ts";
 import { formatRate, formatSummary } from "./report.ts";
 
@@ -33,7 +33,7 @@ export function downloadOptionsFrom(values: Record<string, unknown>, warn: (line
   return parseDownloadOptions(values);
 }
 
-export async function download(options: DownloadOptions, print: (line: string) => void): Promise<DownloadSummary> {
+export async function download(options: DownloadOptions, print: (line: string) => void, signal?: AbortSignal): Promise<DownloadSummary> {
   const summary = await runDownload(options, {
     onShardWritten(shard) {
       const counts = {
@@ -45,9 +45,12 @@ export async function download(options: DownloadOptions, print: (line: string) =
       print(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
     },
     onShardSkipped(name) {
-      print(`shard ${name} - already written, skipped`);
+      print(`shard ${name} - already written and verified, skipped`);
     },
-  });
+    onShardRedone(name, reason) {
+      print(`shard ${name} - ${reason}; writing it again`);
+    },
+  }, signal);
   print(formatSummary(summary));
   return summary;
 }
@@ -59,10 +62,34 @@ export function downloadCommand(): Command {
     .action(async ({ nats, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
       if (typeof nats !== "string") {
-        await download(options, (line) => console.log(line));
+        await untilInterrupted((signal) => download(options, (line) => console.log(line), signal));
         return;
       }
       const status = await fleetDownload(nats, options, (line) => console.log(line));
       if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });
+}
+
+/**
+ * Runs `work` with a signal that SIGINT/SIGTERM abort: it stops taking rows and journals what is
+ * in flight, then this exits 130 with the line telling how to resume. A second signal quits at
+ * once (journals stay consistent: a torn last record is dropped on resume).
+ */
+export async function untilInterrupted(work: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    console.error("laion-dl: stopping after the samples in flight (interrupt again to quit at once)");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  try {
+    await work(stop.signal);
+  } catch (error) {
+    if (!(error instanceof DownloadInterrupted)) throw error;
+    console.error(`laion-dl: ${error.message}`);
+    process.exitCode = 130;
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+  }
 }

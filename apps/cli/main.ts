@@ -1,10 +1,12 @@
 import { Command } from "commander";
 import { demoCommand } from "./demo-command.ts";
 import { downloadCommand } from "./download-command.ts";
+import { retryFailedCommand } from "./retry-failed-command.ts";
 
 const program = new Command("laion-dl")
   .description("Turn a {caption, url} manifest into a byte-identical, img2dataset-compatible webdataset")
   .addCommand(downloadCommand())
+  .addCommand(retryFailedCommand())
   .addCommand(demoCommand());
 
 try {

@@ -12,7 +12,7 @@ export const HASH_ALGORITHMS = ["none", "md5", "sha256", "sha512"] as const;
 export const OUTPUT_FORMATS = ["webdataset", "files", "parquet", "dummy"] as const;
 /** OpenCV's names, as img2dataset takes them. */
 export const INTERPOLATIONS = ["nearest", "linear", "bilinear", "cubic", "bicubic", "area", "lanczos", "lanczos4"] as const;
-export const INCREMENTAL_MODES = ["incremental", "overwrite"] as const;
+export const INCREMENTAL_MODES = ["incremental", "overwrite", "extend"] as const;
 
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 export type EncodeFormat = (typeof ENCODE_FORMATS)[number];
@@ -79,7 +79,7 @@ export const DOWNLOAD_OPTION_SPECS: readonly OptionSpec[] = [
   { name: "save_additional_columns", kind: "list", default: [], help: "more input columns to copy into .json and parquet, e.g. [similarity,hash]" },
   { name: "output_folder", kind: "string", default: "images", help: "where shards are written" },
   { name: "output_format", kind: OUTPUT_FORMATS, default: "webdataset", help: "webdataset: SSSSS.tar + .parquet + _stats.json; files: SSSSS/KEY.jpg|.json|.txt; parquet: images in a binary column of SSSSS.parquet; dummy: stats only" },
-  { name: "incremental_mode", kind: INCREMENTAL_MODES, default: "incremental", help: "incremental: keep finished shards; overwrite: start the folder afresh" },
+  { name: "incremental_mode", kind: INCREMENTAL_MODES, default: "incremental", help: "incremental: keep verified finished shards, refuse other options or another manifest; extend: the same, but the manifest may have grown (rows appended); overwrite: start the folder afresh" },
   { name: "number_sample_per_shard", kind: "int", default: 10_000, min: 1, help: "manifest rows per shard" },
   { name: "oom_shard_count", kind: "int", default: 5, min: 1, help: "minimum digits of shard ids" },
   { name: "image_size", kind: "int", default: 256, min: 1, help: "target side in pixels" },

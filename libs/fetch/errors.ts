@@ -6,6 +6,8 @@ import { STATUS_CODES } from "node:http";
  */
 export class FetchFailure extends Error {
   override readonly name = "FetchFailure";
+  /** Extra attempts made before giving up (set by the fetcher). */
+  retries = 0;
   constructor(
     message: string,
     readonly retryable: boolean,

@@ -131,7 +131,10 @@ export function createFetcher(options: FetcherOptions): Fetcher {
           return { body: await attempt(url), retries };
         } catch (error) {
           const failure = asFetchFailure(error);
-          if (!failure.retryable || retries >= options.retries) throw failure;
+          if (!failure.retryable || retries >= options.retries) {
+            failure.retries = retries;
+            throw failure;
+          }
           const backoff = baseDelay * 2 ** retries * (1 + Math.random() / 2);
           const wait = Math.min(Math.max(backoff, (failure.retryAfter ?? 0) * 1000), MAX_RETRY_AFTER_S * 1000);
           await sleep(wait);

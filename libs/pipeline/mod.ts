@@ -4,6 +4,7 @@ export { assembleShard, type AssembledShard, type AssemblyContext, type ShardAss
 export { shardGroups, type ShardGroup } from "./shard-groups.ts";
 export {
   assemblyOptionsOf,
+  DownloadInterrupted,
   MAX_CAPTION_BYTES,
   runDownload,
   sampleInputOf,
@@ -13,3 +14,5 @@ export {
   type DownloadHooks,
   type DownloadSummary,
 } from "./run-download.ts";
+export { claimJobFolder, JobMismatchError, manifestIdentity, recordedJobOptions, type JobFile, type ManifestIdentity } from "./job-file.ts";
+export { retryFailed, type RetryHooks, type RetrySummary } from "./retry-failed.ts";

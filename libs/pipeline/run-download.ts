@@ -1,11 +1,12 @@
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
 import { createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
-import { keyLayout, shardName, type ShardColumns } from "@laion-dl/shard";
+import { keyLayout, removeShard, shardName, verifyShard, type ShardColumns } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
+import { claimJobFolder } from "./job-file.ts";
 import { createLimiter } from "./limiter.ts";
 import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
 import type { SampleInput, SampleStages } from "./sample-processor.ts";
@@ -26,6 +27,16 @@ export interface DownloadSummary {
 export interface DownloadHooks {
   onShardWritten?(shard: AssembledShard): void;
   onShardSkipped?(name: string): void;
+  /** A finished shard failed verification; its files are removed and it is written again. */
+  onShardRedone?(name: string, reason: string): void;
+}
+
+/** The run was stopped by its signal; journals keep what was fetched. */
+export class DownloadInterrupted extends Error {
+  override readonly name = "DownloadInterrupted";
+  constructor() {
+    super("interrupted; run the same command again to resume");
+  }
 }
 
 /** Where a job keeps its working files inside the output folder (hidden from shard globs). */
@@ -98,39 +109,25 @@ export function sampleInputOf(options: DownloadOptions, row: ManifestRow): Sampl
   };
 }
 
-/** The embedded mode: the whole pipeline in this process, stages called directly. */
-export async function runDownload(options: DownloadOptions, hooks: DownloadHooks = {}): Promise<DownloadSummary> {
+/**
+ * The embedded mode: the whole pipeline in this process, stages called directly. Rerun on the same
+ * folder, it keeps finished shards that verify against their checksum records and resumes open
+ * ones from their journals. `signal` stops it: no new rows are taken, samples in flight are
+ * journaled, then it rejects with DownloadInterrupted.
+ */
+export async function runDownload(options: DownloadOptions, hooks: DownloadHooks = {}, signal?: AbortSignal): Promise<DownloadSummary> {
   const started = performance.now();
   const outputDir = options.output_folder;
+  const workDir = join(outputDir, WORK_DIR);
+  const recordDir = join(workDir, "shards");
   if (options.incremental_mode === "overwrite") await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
+  await claimJobFolder(workDir, options);
+  await removeTempFiles(outputDir);
+  await removeTempFiles(recordDir);
 
-  // One image per libvips thread and many images at once beats many threads per image.
-  sharp.cache(false);
-  sharp.concurrency(1);
-  const fetcher = createFetcher(fetcherOptionsOf(options));
-  const transformOptions = transformOptionsOf(options);
-  const imageWork = createLimiter(options.processes_count);
-  const stages: SampleStages = {
-    fetch: (url) => fetcher.fetch(url),
-    async transform(image) {
-      await imageWork.acquire();
-      try {
-        return await transformImage(image, transformOptions);
-      } finally {
-        imageWork.release();
-      }
-    },
-  };
-  const layout = keyLayout(options.number_sample_per_shard, options.oom_shard_count);
-  const context: AssemblyContext = {
-    outputDir,
-    journalDir: join(outputDir, WORK_DIR, "journal"),
-    layout,
-    ...assemblyOptionsOf(options),
-    stages,
-    window: createLimiter(options.thread_count),
-  };
+  const { context, close } = embeddedContext(options);
+  const layout = context.layout;
 
   const totals = { shards: 0, skippedShards: 0, count: 0, successes: 0, failedToDownload: 0, failedToResize: 0, downloadedBytes: 0, retries: 0 };
   const openShards = createLimiter(MAX_OPEN_SHARDS);
@@ -139,16 +136,28 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   try {
     const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
+      signal?.throwIfAborted();
       const name = shardName(layout, group.shardId);
+      let rows = group.rows;
       if (await exists(join(outputDir, `${name}_stats.json`))) {
-        for await (const _ of group.rows); // already written: only move past its rows
-        totals.skippedShards++;
-        hooks.onShardSkipped?.(name);
-        continue;
+        // Held so that a shard failing verification can be redone: at most one shard's rows.
+        const held: ManifestRow[] = [];
+        for await (const row of group.rows) held.push(row);
+        const problem = await verifyShard(outputDir, recordDir, name, options.output_format, held.length);
+        if (problem === null) {
+          // Left when a run died between the shard's rename and the journal's removal.
+          await rm(join(context.journalDir, `${name}.journal`), { force: true });
+          totals.skippedShards++;
+          hooks.onShardSkipped?.(name);
+          continue;
+        }
+        hooks.onShardRedone?.(name, problem);
+        await removeShard(outputDir, recordDir, name);
+        rows = fromArray(held);
       }
       await openShards.acquire();
-      const inputs = mapRows(group.rows, (row) => sampleInputOf(options, row));
-      const assembly = assembleShard(context, group.shardId, inputs);
+      const inputs = mapRows(rows, (row) => sampleInputOf(options, row));
+      const assembly = assembleShard(context, group.shardId, inputs, signal);
       pending.push(
         assembly.done
           .then((shard) => {
@@ -170,15 +179,58 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   }
   // Shards whose input was complete still finish; the one the error cut short keeps its journal.
   const results = await Promise.allSettled(pending);
-  await fetcher.close();
+  await close();
+  if (signal?.aborted) throw new DownloadInterrupted();
   if (inputError) throw inputError;
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return { ...totals, durationSeconds: (performance.now() - started) / 1000 };
 }
 
-async function* mapRows<T>(rows: AsyncIterable<ManifestRow>, map: (row: ManifestRow) => T): AsyncGenerator<T> {
+/** Everything a shard needs to be assembled in this process, stages called directly. */
+export function embeddedContext(options: DownloadOptions): { context: AssemblyContext; close(): Promise<void> } {
+  // One image per libvips thread and many images at once beats many threads per image.
+  sharp.cache(false);
+  sharp.concurrency(1);
+  const fetcher = createFetcher(fetcherOptionsOf(options));
+  const transformOptions = transformOptionsOf(options);
+  const imageWork = createLimiter(options.processes_count);
+  const stages: SampleStages = {
+    fetch: (url) => fetcher.fetch(url),
+    async transform(image) {
+      await imageWork.acquire();
+      try {
+        return await transformImage(image, transformOptions);
+      } finally {
+        imageWork.release();
+      }
+    },
+  };
+  const workDir = join(options.output_folder, WORK_DIR);
+  const context: AssemblyContext = {
+    outputDir: options.output_folder,
+    journalDir: join(workDir, "journal"),
+    recordDir: join(workDir, "shards"),
+    layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
+    ...assemblyOptionsOf(options),
+    stages,
+    window: createLimiter(options.thread_count),
+  };
+  return { context, close: () => fetcher.close() };
+}
+
+export async function* mapRows<T>(rows: AsyncIterable<ManifestRow>, map: (row: ManifestRow) => T): AsyncGenerator<T> {
   for await (const row of rows) yield map(row);
+}
+
+export async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** Temporary files of a run that was killed while writing (named `.NAME.RANDOM.tmp` or `NAME.RANDOM.tmp`). */
+async function removeTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => []);
+  await Promise.all(names.filter((name) => /\.[0-9a-f]{8}\.tmp$/.test(name)).map((name) => rm(join(dir, name), { recursive: true, force: true })));
 }
 
 async function exists(path: string): Promise<boolean> {

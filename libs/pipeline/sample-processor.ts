@@ -56,11 +56,11 @@ export async function processSample(
     exif: null as string | null,
     hash: null as string | null,
   };
-  const failed = (status: SampleRecord["status"], errorMessage: string, download?: Download): ProcessedSample => ({
-    record: { ...record, status, errorMessage },
+  const failed = (status: SampleRecord["status"], errorMessage: string, download?: Download, retries = download?.retries ?? 0): ProcessedSample => ({
+    record: { ...record, status, errorMessage, retries },
     image: Buffer.alloc(0),
     downloadedBytes: download?.body.length ?? 0,
-    retries: download?.retries ?? 0,
+    retries,
   });
 
   if (input.rowError) return failed("failed_to_download", input.rowError);
@@ -70,7 +70,7 @@ export async function processSample(
   try {
     download = await stages.fetch(input.url);
   } catch (error) {
-    if (error instanceof FetchFailure) return failed("failed_to_download", error.message);
+    if (error instanceof FetchFailure) return failed("failed_to_download", error.message, undefined, error.retries);
     throw error;
   }
   // Like img2dataset, the hash of the original bytes is kept even when the image then fails.
@@ -82,7 +82,7 @@ export async function processSample(
   }
   if (options.disableAllReencoding) {
     if (options.extractExif) record.exif = await readExif(download.body);
-    const success = { ...record, status: "success" as const, errorMessage: null };
+    const success = { ...record, status: "success" as const, errorMessage: null, retries: download.retries };
     return { record: success, image: download.body, downloadedBytes: download.body.length, retries: download.retries };
   }
   let result: TransformedImage;
@@ -102,6 +102,7 @@ export async function processSample(
       height: result.height,
       originalWidth: result.originalWidth,
       originalHeight: result.originalHeight,
+      retries: download.retries,
     },
     image: result.image,
     downloadedBytes: download.body.length,

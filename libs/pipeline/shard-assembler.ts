@@ -8,6 +8,8 @@ export interface AssemblyContext {
   readonly outputDir: string;
   /** Where open shards spill their samples; journals are removed once a shard is written. */
   readonly journalDir: string;
+  /** Where each written shard's checksum record goes (see verifyShard); absent: none is kept. */
+  readonly recordDir?: string;
   readonly layout: KeyLayout;
   readonly columns: ShardColumns;
   readonly imageExtension: string;
@@ -112,7 +114,7 @@ export function assembleShard(
           ...(context.outputFormat ? { outputFormat: context.outputFormat } : {}),
         },
         journal,
-        { startTime },
+        { startTime, ...(context.recordDir ? { recordDir: context.recordDir } : {}) },
       );
       await journal.close();
       await rm(journalPath, { force: true });

@@ -2,6 +2,7 @@ export { keyLayout, sampleKey, shardName, type KeyLayout } from "./keys.ts";
 export { pythonJsonDumps } from "./python-json.ts";
 export {
   metadataColumns,
+  recordFromMetadata,
   sampleMetadata,
   type SampleRecord,
   type SampleStatus,
@@ -10,3 +11,5 @@ export {
 export { ShardJournal, type JournalSample } from "./journal.ts";
 export { writeShardFiles, type OutputFormat, type ShardSpec, type WrittenShard } from "./shard-files.ts";
 export type { ShardStats } from "./stats.ts";
+export { removeShard, verifyShard, writeShardRecord, type ShardRecord } from "./shard-record.ts";
+export { readTarSamples, type TarSample } from "./tar-reader.ts";

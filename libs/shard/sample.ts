@@ -17,6 +17,8 @@ export interface SampleRecord {
   readonly exif: string | null;
   /** Hex digest of the original downloaded bytes, under the hash column. */
   readonly hash: string | null;
+  /** Extra download attempts it took: counted in _stats.json, never written to the tar or parquet. */
+  readonly retries?: number;
 }
 
 /** Which columns a shard carries, fixed for a job so every shard has the same schema. */
@@ -64,4 +66,26 @@ export function metadataColumns(columns: ShardColumns): string[] {
     "exif",
     ...(columns.hash ? [columns.hash] : []),
   ];
+}
+
+/** The inverse of sampleMetadata() for a successful sample's `.json` member. */
+export function recordFromMetadata(meta: Readonly<Record<string, unknown>>, row: number, columns: ShardColumns): SampleRecord {
+  const extra: Record<string, unknown> = {};
+  for (const name of columns.additional) extra[name] = meta[name] ?? null;
+  const numberOrNull = (value: unknown) => (typeof value === "number" ? value : null);
+  const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
+  return {
+    row,
+    status: "success",
+    errorMessage: null,
+    extra,
+    caption: stringOrNull(meta.caption),
+    url: stringOrNull(meta.url),
+    width: numberOrNull(meta.width),
+    height: numberOrNull(meta.height),
+    originalWidth: numberOrNull(meta.original_width),
+    originalHeight: numberOrNull(meta.original_height),
+    exif: stringOrNull(meta.exif),
+    hash: columns.hash ? stringOrNull(meta[columns.hash]) : null,
+  };
 }

@@ -9,6 +9,7 @@ import { sampleMetadata, type ShardColumns } from "./sample.ts";
 import { createStatsCounter, type ShardStats } from "./stats.ts";
 import { fsync } from "./digest-file.ts";
 import { createTarWriter } from "./tar-writer.ts";
+import { writeShardRecord } from "./shard-record.ts";
 
 export interface ShardSpec {
   readonly id: number;
@@ -43,13 +44,14 @@ export interface WrittenShard {
 /**
  * Writes SSSSS.tar, SSSSS.parquet and SSSSS_stats.json from a complete journal, in key order.
  * Each file is written under a hidden temporary name, fsynced and renamed into place; the stats
- * file goes last because its presence is what marks a shard done for img2dataset's tools.
+ * file goes last because its presence is what marks a shard done for img2dataset's tools; with
+ * `recordDir`, the shard's checksum record goes just before it.
  */
 export async function writeShardFiles(
   outputDir: string,
   spec: ShardSpec,
   journal: ShardJournal,
-  timing: { startTime: number; endTime?: number },
+  options: { startTime: number; endTime?: number; recordDir?: string },
 ): Promise<WrittenShard> {
   if (journal.count !== spec.rowCount) {
     throw new Error(`shard ${spec.id} has ${journal.count} of ${spec.rowCount} rows journaled`);
@@ -87,7 +89,7 @@ export async function writeShardFiles(
     }
     const tar = tarFile ? await tarFile.finish() : NO_ARCHIVE;
     const parquet = parquetFile ? await parquetFile.finish() : NO_ARCHIVE;
-    const stats = counter.finish(timing.startTime, timing.endTime ?? Date.now() / 1000);
+    const stats = counter.finish(options.startTime, options.endTime ?? Date.now() / 1000);
     await writeFile(statsTemp, JSON.stringify(stats, null, 4));
     await fsync(statsTemp);
     if (tarFile) await rename(tarTemp, join(outputDir, `${name}.tar`));
@@ -98,6 +100,7 @@ export async function writeShardFiles(
       await rename(filesTemp, join(outputDir, name));
     }
     if (parquetFile) await rename(parquetTemp, join(outputDir, `${name}.parquet`));
+    if (options.recordDir) await writeShardRecord(options.recordDir, { name, count: spec.rowCount, tar, parquet });
     await rename(statsTemp, join(outputDir, `${name}_stats.json`));
     await fsync(outputDir);
     return { name, stats, tar, parquet };

@@ -11,14 +11,21 @@ export interface ShardStats {
   end_time: number;
   /** Outcome message → count, "success" included, in order of first appearance by key. */
   status_dict: Record<string, number>;
+  /**
+   * Extra download attempts the shard's samples took. Ours, not img2dataset's; like the time
+   * fields it depends on the network, not on the inputs, so two runs may differ here too.
+   */
+  retried: number;
 }
 
 export function createStatsCounter() {
   const stats = { count: 0, successes: 0, failed_to_download: 0, failed_to_resize: 0 };
   const statusDict: Record<string, number> = {};
+  let retried = 0;
   return {
     add(record: SampleRecord): void {
       stats.count++;
+      retried += record.retries ?? 0;
       if (record.status === "success") stats.successes++;
       else stats[record.status]++;
       const message = record.status === "success" ? "success" : (record.errorMessage ?? record.status);
@@ -31,6 +38,7 @@ export function createStatsCounter() {
         start_time: startTime,
         end_time: endTime,
         status_dict: statusDict,
+        retried,
       };
     },
   };

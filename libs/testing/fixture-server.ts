@@ -55,7 +55,7 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
     let reply: Reply;
     try {
       const url = new URL(target, "http://fixture.invalid");
-      reply = await route(url.pathname, url.search, { image, signal: abort.signal });
+      reply = await route(url.pathname, url.search, { image, signal: abort.signal, attempt: counts.get(target) ?? 1 });
     } catch (error) {
       if (abort.signal.aborted) return; // client gone or server closing: nobody to answer
       reply = { status: 500, headers: { "content-type": "text/plain; charset=utf-8" }, body: Buffer.from(`${String(error)}\n`) };

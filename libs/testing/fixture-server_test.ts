@@ -133,6 +133,18 @@ test("fixture-server: /slow holds the response for the given milliseconds", asyn
   assert.ok(elapsed >= 145, `answered after ${elapsed} ms`); // timers may fire a hair early
 });
 
+test("fixture-server: /flaky/N answers 503 to the first N requests of a target, then the inner route", async () => {
+  const path = `/flaky/2${imagePath(IMAGES[0]![0])}`;
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const response = await get(path);
+    await response.arrayBuffer();
+    statuses.push(response.status);
+  }
+  assert.deepEqual(statuses, [503, 503, 200, 200]);
+  assert.equal((await get("/flaky/0/status/404")).status, 404);
+});
+
 test("fixture-server: requestCount counts exact targets and the total", async () => {
   const before = server.requestCount();
   for (const path of ["/status/418?a=1", "/status/418?a=1", "/status/418"]) await (await get(path)).arrayBuffer();

@@ -8,3 +8,4 @@ export type { DemoRow, DemoRowsOptions } from "./demo-rows.ts";
 export { TRICKY_CAPTIONS } from "./captions.ts";
 export { startNatsServer, type NatsServerProcess } from "./nats-server.ts";
 export { startServiceProcess, type ServiceProcess } from "./service-process.ts";
+export { createRandom, randomInt } from "./prng.ts";

@@ -1,5 +1,6 @@
-// The fixture server's routes as a pure function of the request target: every answer, including
-// the failure cases, is determined by the path, so any test can predict it.
+// The fixture server's routes as a pure function of the request target (and, for /flaky only, of
+// how many times that target was asked for): every answer, including the failure cases, is
+// determined by the path, so any test can predict it.
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ordinaryCaption } from "./captions.ts";
@@ -20,6 +21,8 @@ export interface RouteContext {
   image(spec: ImageSpec): Promise<Buffer>;
   /** Aborts waits when the client goes away or the server closes. */
   signal: AbortSignal;
+  /** Requests for this exact target so far, this one included. */
+  attempt: number;
 }
 
 const MAX_SLOW_MS = 60_000;
@@ -34,6 +37,7 @@ const REDIRECT = /^\/redirect\/(\d+)(\/.*)$/;
 const ROBOTS = /^\/robots\/([^/]+)(\/.*)$/;
 const CORRUPT = /^\/corrupt(\/.*)$/;
 const DRIP = /^\/drip\/(\d+)(\/.*)$/;
+const FLAKY = /^\/flaky\/(\d+)(\/.*)$/;
 const GZIP_BOMB = /^\/gzip-bomb\/(\d+)\.jpg$/;
 const MAX_BOMB_MB = 4096;
 const ENDLESS_CHUNK = Buffer.alloc(64 << 10, 0xab);
@@ -95,6 +99,11 @@ export async function route(pathname: string, search: string, context: RouteCont
     if (ms < 1 || ms > MAX_SLOW_MS) return text(400, `Expected integer between 1 and ${MAX_SLOW_MS} for drip ms but received ${ms}`);
     const inner = await route(match[2]!, search, context);
     return { ...inner, stream: (signal) => drip(inner.body, ms, signal) };
+  }
+  if ((match = FLAKY.exec(pathname))) {
+    // A server that is down for the first N requests of this target, then recovers.
+    if (context.attempt <= Number(match[1])) return statusReply(503, search);
+    return route(match[2]!, search, context);
   }
   if (pathname === "/redirect-loop") return { ...text(302, "Found"), headers: { "content-type": "text/plain; charset=utf-8", location: "/redirect-loop" } };
   if (pathname === "/redirect-to") {

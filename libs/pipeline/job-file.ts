@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+
+/**
+ * An output folder remembers the job that fills it (WORK_DIR/job.json): the manifest's identity
+ * and the options that shape the bytes, so a rerun cannot mix shards of two different jobs.
+ */
+export interface JobFile {
+  readonly manifest: ManifestIdentity;
+  /** Every option, Infinity written as "inf" so that it parses back. */
+  readonly options: Record<string, unknown>;
+}
+
+export interface ManifestIdentity {
+  readonly path: string;
+  readonly bytes: number;
+  /** sha256 of the first and of the last MiB: cheap on a 20 GB manifest, and catches edits at either end. */
+  readonly headSha256: string;
+  readonly tailSha256: string;
+}
+
+/** Options that change how fast a job runs or where it writes, never which bytes it writes. */
+const SPEED_ONLY = new Set(["thread_count", "processes_count", "timeout", "retries", "incremental_mode", "output_folder", "url_list"]);
+const EDGE_BYTES = 1 << 20;
+
+export class JobMismatchError extends Error {
+  override readonly name = "JobMismatchError";
+}
+
+export function jobFilePath(workDir: string): string {
+  return join(workDir, "job.json");
+}
+
+/**
+ * Records the job in a fresh folder, or checks that it is the one recorded. A different option is
+ * always refused; a different manifest is accepted only in extend mode (rows appended), which
+ * then records the new manifest.
+ */
+export async function claimJobFolder(workDir: string, options: DownloadOptions): Promise<void> {
+  const manifest = await manifestIdentity(options.url_list);
+  const current: JobFile = { manifest, options: serialisable(options) };
+  const recorded = await readJobFile(workDir);
+  if (recorded) {
+    const optionChanges = Object.keys(current.options)
+      .filter((name) => !SPEED_ONLY.has(name) && JSON.stringify(current.options[name]) !== JSON.stringify(recorded.options[name]))
+      .map((name) => `--${name} ${JSON.stringify(current.options[name])} (was ${JSON.stringify(recorded.options[name])})`);
+    const manifestChanges = (Object.keys(manifest) as Array<keyof ManifestIdentity>)
+      .filter((field) => manifest[field] !== recorded.manifest[field])
+      .map((field) => `manifest ${field} ${JSON.stringify(manifest[field])} (was ${JSON.stringify(recorded.manifest[field])})`);
+    const refused = [...optionChanges, ...(options.incremental_mode === "extend" ? [] : manifestChanges)];
+    if (refused.length > 0) {
+      throw new JobMismatchError(
+        `${options.output_folder} holds a job with other settings: ${refused.join(", ")}; ` +
+          `use a new --output_folder, or --incremental_mode overwrite to start it afresh` +
+          (optionChanges.length === 0 ? ", or --incremental_mode extend if rows were only appended to the manifest" : ""),
+      );
+    }
+    if (manifestChanges.length === 0) return;
+  }
+  await mkdir(workDir, { recursive: true });
+  const path = jobFilePath(workDir);
+  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, JSON.stringify(current, null, 2));
+  await rename(temp, path);
+}
+
+/** The options of the job recorded in an output folder (which may have moved since). */
+export async function recordedJobOptions(outputFolder: string, workDir: string): Promise<DownloadOptions> {
+  const recorded = await readJobFile(workDir);
+  if (!recorded) throw new JobMismatchError(`${outputFolder} holds no laion-dl job (${jobFilePath(workDir)} is missing)`);
+  return parseDownloadOptions({ ...recorded.options, output_folder: outputFolder });
+}
+
+async function readJobFile(workDir: string): Promise<JobFile | null> {
+  const text = await readFile(jobFilePath(workDir), "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return null;
+    throw error;
+  });
+  return text === null ? null : (JSON.parse(text) as JobFile);
+}
+
+export async function manifestIdentity(path: string): Promise<ManifestIdentity> {
+  const file = await open(resolve(path), "r");
+  try {
+    const { size } = await file.stat();
+    const digest = async (position: number) => {
+      const buffer = Buffer.alloc(Math.min(EDGE_BYTES, size));
+      await file.read(buffer, 0, buffer.length, position);
+      return createHash("sha256").update(buffer).digest("hex");
+    };
+    return { path: resolve(path), bytes: size, headSha256: await digest(0), tailSha256: await digest(Math.max(0, size - EDGE_BYTES)) };
+  } finally {
+    await file.close();
+  }
+}
+
+function serialisable(options: DownloadOptions): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(options, (_key, value: unknown) => (value === Infinity ? "inf" : value))) as Record<string, unknown>;
+}
