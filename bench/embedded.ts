@@ -1,0 +1,103 @@
+// The embedded mode as a user runs it: `./bin/laion-dl download` in a process of its own, its memory
+// and CPU sampled from /proc, its rate taken from the summary it prints and its _stats.json files.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { killOnExit } from "./children.ts";
+import { cliFlags, jobOptions } from "./job.ts";
+import { REPO_ROOT } from "./options.ts";
+import { cpuMeter, machineMeter, startSampler } from "./proc.ts";
+
+export interface EmbeddedRun {
+  perShard: number;
+  shards: number;
+  count: number;
+  successes: number;
+  /** The download's own time, as its summary line prints it (from start to the last shard written). */
+  seconds: number;
+  imagesPerSecond: number;
+  /** Spawn to exit: adds node + tsx start-up and shutdown. */
+  processSeconds: number;
+  peakRss: number;
+  /** VmRSS at a quarter, half, three quarters and the end of the run: flat if memory does not grow with rows. */
+  rssAt: [number, number, number, number];
+  /** CPU seconds of the download process, and of the fixture server over the same time. */
+  cpuSeconds: number;
+  fixtureCpuSeconds: number;
+  /** CPU seconds every other process on the machine used meanwhile (a quiet machine: near 0). */
+  otherCpuSeconds: number;
+  summary: string[];
+}
+
+export async function runEmbedded(options: {
+  manifest: string;
+  output: string;
+  perShard: number;
+  threadCount: number;
+  fixturePid: number;
+  /** Runs under node --cpu-prof, writing the profile here. */
+  cpuProfDir?: string;
+  extraEnv: Readonly<Record<string, string>>;
+  jobExtra: Readonly<Record<string, string>>;
+  log: (line: string) => void;
+}): Promise<EmbeddedRun> {
+  await rm(options.output, { recursive: true, force: true });
+  const flags = cliFlags(jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, extra: options.jobExtra }));
+  // bin/laion-dl is `exec node apps/cli/bin.mjs`; node refuses --cpu-prof in NODE_OPTIONS, so a
+  // profiled run calls node the same way with the flag added.
+  const [command, args] = options.cpuProfDir
+    ? [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`, join(REPO_ROOT, "apps", "cli", "bin.mjs"), "download", ...flags]]
+    : [join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags]];
+  const fixtureCpu = cpuMeter(options.fixturePid);
+  const machine = machineMeter();
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  killOnExit(child);
+  // bin/laion-dl execs node, so the pid is the download process itself.
+  const sampler = startSampler({ download: child.pid! });
+  const stdout: string[] = [];
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => stdout.push(chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
+  const [code] = (await once(child, "exit")) as [number | null];
+  const processSeconds = (performance.now() - started) / 1000;
+  const figures = sampler.stop().download;
+  const fixtureCpuSeconds = fixtureCpu.read();
+  const machineCpuSeconds = machine.read();
+  if (code !== 0 || !figures) throw new Error(`laion-dl download exited with ${code}:\n${stderr}`);
+
+  const lines = stdout.join("").split("\n").filter(Boolean);
+  const summary = lines.filter((line) => line.startsWith("total") || line.startsWith("shards written"));
+  const time = /time: ([\d.]+) s/.exec(summary.join("\n"));
+  if (!time) throw new Error(`no summary line in laion-dl's output:\n${lines.slice(-5).join("\n")}`);
+  for (const line of summary) options.log(`    ${line}`);
+  const stats = await shardStats(options.output);
+  const seconds = Number(time[1]);
+  const successes = stats.reduce((sum, s) => sum + s.successes, 0);
+  return {
+    perShard: options.perShard,
+    shards: stats.length,
+    count: stats.reduce((sum, s) => sum + s.count, 0),
+    successes,
+    seconds,
+    imagesPerSecond: successes / seconds,
+    processSeconds,
+    peakRss: figures.peakRss,
+    rssAt: quarters(figures.timeline),
+    cpuSeconds: figures.cpuSeconds,
+    fixtureCpuSeconds,
+    otherCpuSeconds: Math.max(0, machineCpuSeconds - figures.cpuSeconds - fixtureCpuSeconds),
+    summary,
+  };
+}
+
+export async function shardStats(folder: string): Promise<{ count: number; successes: number }[]> {
+  const names = (await readdir(folder)).filter((name) => name.endsWith("_stats.json"));
+  return Promise.all(names.map(async (name) => JSON.parse(await readFile(join(folder, name), "utf8")) as { count: number; successes: number }));
+}
+
+function quarters(timeline: [number, number][]): [number, number, number, number] {
+  const at = (share: number) => timeline[Math.min(timeline.length - 1, Math.floor(share * (timeline.length - 1)))]?.[1] ?? 0;
+  return [at(0.25), at(0.5), at(0.75), at(1)];
+}

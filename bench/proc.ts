@@ -1,0 +1,131 @@
+// CPU time and memory of other processes, read from /proc (Linux), and a 100 ms sampler over them.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS_PER_SECOND = clockTicks();
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** User + system CPU seconds a process has used so far, or undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces: count fields from its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export interface Memory {
+  /** Resident set now, bytes. */
+  rss: number;
+  /** Peak resident set since the process started (VmHWM), bytes. */
+  peak: number;
+}
+
+/** A process's resident memory, or undefined once it is gone (or a zombie). */
+export function memoryOf(pid: number | "self"): Memory | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  const rss = kib("VmRSS");
+  const peak = kib("VmHWM");
+  return Number.isNaN(rss) ? undefined : { rss, peak: Number.isNaN(peak) ? rss : peak };
+}
+
+export interface ProcessFigures {
+  /** Highest VmHWM seen (the kernel's own peak, so spikes between samples count). */
+  peakRss: number;
+  /** CPU seconds used between start() and stop() (to the last sample before an exit). */
+  cpuSeconds: number;
+  /** VmRSS over time: [seconds since start, bytes]. */
+  timeline: [number, number][];
+}
+
+export interface Sampler {
+  /** Stops sampling; figures per name, for the processes seen at least once. */
+  stop(): Record<string, ProcessFigures>;
+}
+
+/** Samples VmRSS/VmHWM/CPU of the named processes every `intervalMs` until stop(). */
+export function startSampler(pids: Readonly<Record<string, number>>, intervalMs = 100): Sampler {
+  const started = performance.now();
+  const state = new Map<string, { cpuAtStart: number; cpuLast: number; peak: number; timeline: [number, number][] }>();
+  const sample = () => {
+    const at = (performance.now() - started) / 1000;
+    for (const [name, pid] of Object.entries(pids)) {
+      const cpu = cpuSeconds(pid);
+      const memory = memoryOf(pid);
+      if (cpu === undefined || memory === undefined) continue;
+      const entry = state.get(name) ?? { cpuAtStart: cpu, cpuLast: cpu, peak: 0, timeline: [] };
+      entry.cpuLast = cpu;
+      entry.peak = Math.max(entry.peak, memory.peak, memory.rss);
+      entry.timeline.push([at, memory.rss]);
+      state.set(name, entry);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const figures: Record<string, ProcessFigures> = {};
+      for (const [name, entry] of state) {
+        figures[name] = { peakRss: entry.peak, cpuSeconds: entry.cpuLast - entry.cpuAtStart, timeline: entry.timeline };
+      }
+      return figures;
+    },
+  };
+}
+
+/** CPU seconds of one process over a stretch of time (for the fixture server during a phase). */
+export function cpuMeter(pid: number): { read(): number } {
+  const start = cpuSeconds(pid) ?? 0;
+  return { read: () => (cpuSeconds(pid) ?? start) - start };
+}
+
+/** Pids of the direct children of `parent` whose command name is `comm` (e.g. "nats-server"). */
+export function childPids(parent: number, comm: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (name === comm && ppid === parent) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** CPU seconds all processes on the machine have used so far (every core; /proc/stat). */
+export function machineCpuSeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal …: everything but idle and iowait is busy.
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+}
+
+/** Busy CPU seconds of the whole machine over a stretch of time. */
+export function machineMeter(): { read(): number } {
+  const start = machineCpuSeconds();
+  return { read: () => machineCpuSeconds() - start };
+}

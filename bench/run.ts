@@ -1,0 +1,145 @@
+// `pnpm bench`: every figure of the benchmark in one run (see bench/README.md), printed as a table
+// and written to bench/results.json. Flags: bench/options.ts (or --help).
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { writeManifest } from "@laion-dl/manifest";
+import { runCeiling } from "./ceiling.ts";
+import { corpusMix, corpusRows } from "./corpus.ts";
+import { runDistributed } from "./distributed.ts";
+import { runEmbedded, type EmbeddedRun } from "./embedded.ts";
+import { startFixtureProcess } from "./fixture.ts";
+import { ensureIngestManifest, type GeneratedManifest } from "./ingest-manifest.ts";
+import { runIngestReader } from "./ingest.ts";
+import { describeMachine } from "./machine.ts";
+import { readOptions, WORK_DIR } from "./options.ts";
+import { summariseProfile } from "./profile.ts";
+import { waitForQuiet } from "./quiet.ts";
+import { formatTable, mb, pct } from "./report.ts";
+import { summaryLines, type BenchResults } from "./summary.ts";
+
+/** The fixture server's cache holds the whole corpus (about 0.4 MB an image) with room to spare. */
+const fixtureCacheBytes = (rows: number) => Math.max(1.5 * 2 ** 30, rows * 750_000);
+const BIG_SHARDS = 10_000;
+
+const options = readOptions(process.argv.slice(2));
+const machine = describeMachine();
+const cores = availableParallelism();
+const runStarted = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - runStarted) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+await mkdir(WORK_DIR, { recursive: true });
+log(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; node ${machine.node}, sharp ${machine.sharp}, libvips ${machine.libvips}`);
+if (Object.keys(options.extraEnv).length > 0) log(`extra environment for laion-dl and the services: ${JSON.stringify(options.extraEnv)}`);
+if (Object.keys(options.jobExtra).length > 0) log(`extra download options: ${JSON.stringify(options.jobExtra)}`);
+
+// 1. The corpus, served by the fixture server in its own process, every image rendered before timing.
+const fixture = await startFixtureProcess(fixtureCacheBytes(options.rows));
+const rows = corpusRows(fixture.baseUrl, options.rows, options.seed);
+const mix = corpusMix(rows);
+const manifest = join(WORK_DIR, "corpus.json");
+await writeManifest(manifest, rows.map(({ caption, url }) => ({ caption, url })), "json");
+log(`fixture server (pid ${fixture.pid}) at ${fixture.baseUrl}; rendering ${rows.length} images…`);
+// The ingest manifest is written meanwhile: nothing is timed until both are done.
+const generating: Promise<GeneratedManifest | undefined> = options.skip.has("ingest")
+  ? Promise.resolve(undefined)
+  : ensureIngestManifest(join(WORK_DIR, `seed-${options.ingestGb}gb.json`), Math.round(options.ingestGb * 1e9));
+const warmed = await fixture.warm(rows.map((row) => row.url));
+mix.bytes = warmed.bytes;
+log(
+  `corpus: ${mix.rows} images, ${mb(mix.bytes)} rendered in ${warmed.seconds.toFixed(0)} s; long side ≤ 500 px ${pct(mix.small)}, ` +
+    `501–1599 px ${pct(mix.medium)}, ≥ 1600 px ${pct(mix.large)}; ${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; alpha ${pct(mix.alpha)}`,
+);
+const generated = await generating;
+if (generated) log(`ingest manifest: ${mb(generated.bytes)}, ${generated.rows} rows ${generated.seconds ? `generated in ${generated.seconds.toFixed(0)} s` : "(kept from an earlier run)"}`);
+
+const results: BenchResults = {
+  machine,
+  options: { ...options, skip: [...options.skip] },
+  corpus: { ...mix, warmSeconds: warmed.seconds },
+  totalSeconds: 0,
+};
+
+/** Before each timed run: at least a second's pause, and a quiet machine if it comes soon enough. */
+const quiet = () => waitForQuiet(options.quietWait, log);
+
+// 2. The ceiling: sharp alone over in-memory buffers.
+if (!options.skip.has("ceiling")) {
+  log(`ceiling: sharp alone on in-memory buffers, ${options.repeat} pass(es) per setting`);
+  results.ceiling = await runCeiling({ baseUrl: fixture.baseUrl, rows: options.rows, seed: options.seed, jobExtra: options.jobExtra }, options.ceilingConfigs, options.repeat, log, quiet);
+}
+
+// 3 and 6. Embedded: ./bin/laion-dl download, as a user runs it.
+const embeddedRun = async (perShard: number, label: string, cpuProfDir?: string): Promise<EmbeddedRun> => {
+  await quiet();
+  const output = join(WORK_DIR, "embedded");
+  const run = await runEmbedded({ manifest, output, perShard, threadCount: options.threadCount, fixturePid: fixture.pid, cpuProfDir, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
+  await rm(output, { recursive: true, force: true });
+  log(
+    `  ${label}: ${run.imagesPerSecond.toFixed(1)} img/s, peak RSS ${mb(run.peakRss)}, CPU ${(run.cpuSeconds / run.processSeconds).toFixed(2)} cores, ` +
+      `other processes ${(run.otherCpuSeconds / run.processSeconds).toFixed(2)} cores`,
+  );
+  return run;
+};
+if (!options.skip.has("embedded")) {
+  log(`embedded: ./bin/laion-dl download, ${BIG_SHARDS} per shard, ${options.repeat} run(s)`);
+  const runs: EmbeddedRun[] = [];
+  for (let i = 1; i <= options.repeat; i++) runs.push(await embeddedRun(BIG_SHARDS, `run ${i}`));
+  results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs };
+}
+if (!options.skip.has("small-shards")) {
+  log(`embedded: ${options.smallShards} per shard`);
+  results.embeddedSmallShards = await embeddedRun(options.smallShards, `${options.smallShards} per shard`);
+}
+if (options.cpuProf) {
+  const dir = join(WORK_DIR, "prof");
+  await rm(dir, { recursive: true, force: true });
+  log(`embedded under node --cpu-prof (${dir})`);
+  await embeddedRun(BIG_SHARDS, "profiled run", dir);
+  results.profile = await summariseProfile(dir);
+  if (results.profile) {
+    log(`  main thread of the download process, self time by package:`);
+    for (const p of results.profile.packages.slice(0, 12)) log(`    ${pct(p.share).padStart(6)}  ${p.name}`);
+    log("  busiest functions (self time):");
+    for (const f of results.profile.functions) log(`    ${pct(f.share).padStart(6)}  ${f.name}  ${f.where}`);
+  }
+}
+
+// 4 and 6. Distributed: nats-server + the four services on this machine.
+if (!options.skip.has("distributed")) {
+  log(`distributed: nats-server + ingest + fetcher + transformer + assembler, job via SubmitJob, ${options.repeat} run(s)`);
+  results.distributed = await runDistributed({
+    manifest,
+    workDir: WORK_DIR,
+    perShard: BIG_SHARDS,
+    threadCount: options.threadCount,
+    repeat: options.repeat,
+    fixturePid: fixture.pid,
+    extraEnv: options.extraEnv,
+    jobExtra: options.jobExtra,
+    log,
+    beforeEach: quiet,
+  });
+  if ("skipped" in results.distributed) log(`  skipped: ${results.distributed.skipped}`);
+}
+await fixture.close();
+
+// 5. Ingest: the project's reader against stream-json on the same file.
+if (generated) {
+  log(`ingest: ${mb(generated.bytes)} seed-format JSON through @laion-dl/manifest, then stream-json`);
+  await quiet();
+  const laionDl = await runIngestReader("laion-dl", generated.path);
+  log(`  @laion-dl/manifest: ${laionDl.mbPerSecond.toFixed(1)} MB/s, ${laionDl.rows} rows in ${laionDl.seconds.toFixed(1)} s, peak RSS ${mb(laionDl.peakRss)}`);
+  await quiet();
+  const streamJson = await runIngestReader("stream-json", generated.path);
+  log(`  stream-json:        ${streamJson.mbPerSecond.toFixed(1)} MB/s, ${streamJson.rows} rows in ${streamJson.seconds.toFixed(1)} s, peak RSS ${mb(streamJson.peakRss)}`);
+  if (laionDl.rows !== streamJson.rows || laionDl.urlChars !== streamJson.urlChars) {
+    throw new Error(`the readers disagree: ${laionDl.rows} vs ${streamJson.rows} rows, ${laionDl.urlChars} vs ${streamJson.urlChars} URL characters`);
+  }
+  results.ingest = { manifest: { bytes: generated.bytes, rows: generated.rows }, laionDl, streamJson, speedup: laionDl.mbPerSecond / streamJson.mbPerSecond };
+}
+
+// 7. The table and results.json.
+results.totalSeconds = (performance.now() - runStarted) / 1000;
+const lines = summaryLines(results, cores);
+await writeFile(options.out, `${JSON.stringify({ ...results, table: lines }, null, 2)}\n`);
+console.log(`\n${formatTable(lines)}\n\nwhole run ${results.totalSeconds.toFixed(0)} s; figures in ${options.out}`);
