@@ -20,10 +20,13 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-// Their package.json start scripts give the image stages a big libuv pool (one thread per job).
+// What their package.json start scripts set: two malloc arenas for every service, and a big libuv
+// pool (one thread per job) for the image stages.
 const START_ENV: Partial<Record<ServiceName, Record<string, string>>> = {
-  fetcher: { UV_THREADPOOL_SIZE: "64" },
-  transformer: { UV_THREADPOOL_SIZE: "64" },
+  ingest: { MALLOC_ARENA_MAX: "2" },
+  assembler: { MALLOC_ARENA_MAX: "2" },
+  fetcher: { MALLOC_ARENA_MAX: "2", UV_THREADPOOL_SIZE: "64" },
+  transformer: { MALLOC_ARENA_MAX: "2", UV_THREADPOOL_SIZE: "64" },
 };
 
 /** The services whose main.ts is missing, so the phase can say why it was skipped. */

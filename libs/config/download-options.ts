@@ -99,7 +99,7 @@ export const DOWNLOAD_OPTION_SPECS: readonly OptionSpec[] = [
   { name: "verify_hash", kind: "list", default: [], help: "[column,algorithm]: fail rows whose bytes do not hash to that column ('hash mismatch')" },
   { name: "extract_exif", kind: "bool", default: true, help: "write the image's EXIF tags as a JSON string in the exif column" },
   { name: "thread_count", kind: "int", default: 256, min: 1, help: "downloads in flight" },
-  { name: "processes_count", kind: "int", default: availableParallelism(), min: 1, help: "images decoded/resized at once (default: the core count)" },
+  { name: "processes_count", kind: "int", default: 2 * availableParallelism(), min: 1, help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)" },
   { name: "timeout", kind: "number", default: 10, min: 0.001, help: "seconds allowed for one download, headers and body" },
   { name: "retries", kind: "int", default: 0, min: 0, help: "extra attempts after a failed download" },
   { name: "max_response_bytes", kind: "int", default: 32 * 1024 * 1024, min: 1, help: "downloads larger than this fail with 'response too large'" },

@@ -58,6 +58,7 @@ export function transformOptionsOf(options: DownloadOptions): TransformOptions {
     downscaleInterpolation: options.downscale_interpolation,
     applyExifOrientation: options.apply_exif_orientation,
     skipReencode: options.skip_reencode,
+    extractExif: options.extract_exif,
   };
 }
 

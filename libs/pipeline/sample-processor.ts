@@ -92,7 +92,8 @@ export async function processSample(
     if (error instanceof TransformFailure) return failed("failed_to_resize", error.message, download);
     throw error;
   }
-  if (options.extractExif) record.exif = await readExif(download.body);
+  // The transform read the header already; a transformer that predates extract_exif returns none.
+  if (options.extractExif) record.exif = result.exif !== undefined ? result.exif : await readExif(download.body);
   return {
     record: {
       ...record,

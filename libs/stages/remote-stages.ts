@@ -102,8 +102,10 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
     async transform(image) {
       const response = await (await ready()).transformPool.request((id) => ({ id, image, options: transformOptions }));
       if (response.result === "image" && response.image) {
-        const { data, width, height, original_width, original_height } = response.image;
-        return { image: data, width, height, originalWidth: original_width, originalHeight: original_height };
+        const { data, width, height, original_width, original_height, exif } = response.image;
+        // Asked for but absent: the transformer could not read the block (null), as in-process.
+        const exifColumn = options.transform.extractExif ? { exif: exif ?? null } : {};
+        return { image: data, width, height, originalWidth: original_width, originalHeight: original_height, ...exifColumn };
       }
       if (response.result === "failure" && response.failure) throw new TransformFailure(response.failure.message);
       throw new RemoteStageError(`Expected an image or a failure from the transformer but received neither for request ${response.id}`);

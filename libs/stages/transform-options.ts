@@ -18,6 +18,7 @@ export function transformOptionsToProto(options: TransformOptions): ProtoTransfo
   if (options.downscaleInterpolation !== undefined) proto.downscale_interpolation = options.downscaleInterpolation;
   if (options.applyExifOrientation !== undefined) proto.apply_exif_orientation = options.applyExifOrientation;
   if (options.skipReencode !== undefined) proto.skip_reencode = options.skipReencode;
+  if (options.extractExif !== undefined) proto.extract_exif = options.extractExif;
   return proto;
 }
 
@@ -53,5 +54,6 @@ export function transformOptionsFromProto(proto: TransformOptions__Output | null
       : { downscaleInterpolation: oneOf<Interpolation>(INTERPOLATIONS, proto.downscale_interpolation, "downscale_interpolation") }),
     ...(proto.apply_exif_orientation === undefined ? {} : { applyExifOrientation: proto.apply_exif_orientation }),
     ...(proto.skip_reencode === undefined ? {} : { skipReencode: proto.skip_reencode }),
+    ...(proto.extract_exif === undefined ? {} : { extractExif: proto.extract_exif }),
   };
 }

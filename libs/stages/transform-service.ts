@@ -43,6 +43,7 @@ export function createTransformService(options: TransformServiceOptions = {}): T
             height: result.height,
             original_width: result.originalWidth,
             original_height: result.originalHeight,
+            ...(typeof result.exif === "string" ? { exif: result.exif } : {}),
           },
         };
       } catch (error) {

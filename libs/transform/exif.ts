@@ -75,12 +75,15 @@ const MAX_ENTRIES = 1000;
 
 /** The image's EXIF tags as img2dataset's JSON string; "{}" without EXIF, null if it cannot be read. */
 export async function readExif(input: Buffer): Promise<string | null> {
-  let exif: Buffer | undefined;
   try {
-    exif = (await sharp(input).metadata()).exif;
+    return exifJson((await sharp(input).metadata()).exif);
   } catch {
     return null;
   }
+}
+
+/** The exif column from a header's EXIF block: "{}" when there is none, null when it is unreadable. */
+export function exifJson(exif: Buffer | undefined): string | null {
   if (!exif) return "{}";
   try {
     return JSON.stringify(parseExif(exif));

@@ -1,4 +1,5 @@
 import sharp, { type KernelEnum, type Metadata } from "sharp";
+import { exifJson } from "./exif.ts";
 import { computeGeometry, type ResizeMode } from "./geometry.ts";
 
 /** img2dataset's (OpenCV's) filter names. */
@@ -22,6 +23,8 @@ export interface TransformOptions {
   readonly applyExifOrientation?: boolean;
   /** Keep the input bytes when nothing would change but the encoding (img2dataset's skip_reencode). */
   readonly skipReencode?: boolean;
+  /** Also return the EXIF tags (the exif column), read from the header this transform parses anyway. */
+  readonly extractExif?: boolean;
 }
 
 export interface TransformedImage {
@@ -30,6 +33,8 @@ export interface TransformedImage {
   readonly height: number;
   readonly originalWidth: number;
   readonly originalHeight: number;
+  /** The exif column's JSON string when extractExif was asked ("{}" without EXIF, null if unreadable). */
+  readonly exif?: string | null;
 }
 
 /** An image that could not be turned into a sample; `message` is the error_message. */
@@ -105,7 +110,7 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
     metadata.format === SHARP_FORMATS[options.encodeFormat] &&
     (metadata.pages ?? 1) === 1 && !metadata.hasAlpha && metadata.channels === 3 && metadata.depth === "uchar" && metadata.space === "srgb"
   ) {
-    return { image: input, width: originalWidth, height: originalHeight, originalWidth, originalHeight };
+    return { image: input, width: originalWidth, height: originalHeight, originalWidth, originalHeight, ...exifOf(metadata, options) };
   }
 
   let pipeline = sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: orient });
@@ -125,7 +130,7 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
 
   try {
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
-    return { image: data, width: info.width, height: info.height, originalWidth, originalHeight };
+    return { image: data, width: info.width, height: info.height, originalWidth, originalHeight, ...exifOf(metadata, options) };
   } catch (error) {
     if (/pixel limit/i.test(String(error))) throw new TransformFailure(PIXEL_LIMIT_MESSAGE);
     throw new TransformFailure("Image decoding error");
@@ -137,4 +142,8 @@ function sniffVector(input: Buffer): string | null {
   if (input.subarray(0, 5).toString("latin1") === "%PDF-") return "pdf";
   const head = input.subarray(0, 4096).toString("latin1").replace(/^\ufeff|^\xef\xbb\xbf/, "").trimStart();
   return head.startsWith("<") && /<svg[\s>]/i.test(head) ? "svg" : null;
+}
+
+function exifOf(metadata: Metadata, options: TransformOptions): { exif?: string | null } {
+  return options.extractExif ? { exif: exifJson(metadata.exif) } : {};
 }

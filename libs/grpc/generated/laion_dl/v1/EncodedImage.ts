@@ -16,6 +16,12 @@ export interface EncodedImage {
    */
   'original_width'?: (number);
   'original_height'?: (number);
+  /**
+   * With extract_exif: the EXIF tags as a JSON object string ("{}" when the image has none).
+   * Absent when not asked for, or when the EXIF block could not be read.
+   */
+  'exif'?: (string);
+  '_exif'?: "exif";
 }
 
 export interface EncodedImage__Output {
@@ -33,4 +39,10 @@ export interface EncodedImage__Output {
    */
   'original_width': (number);
   'original_height': (number);
+  /**
+   * With extract_exif: the EXIF tags as a JSON object string ("{}" when the image has none).
+   * Absent when not asked for, or when the EXIF block could not be read.
+   */
+  'exif'?: (string);
+  '_exif'?: "exif";
 }

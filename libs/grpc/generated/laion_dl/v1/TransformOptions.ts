@@ -51,12 +51,17 @@ export interface TransformOptions {
    * Keep the original bytes when the image is already in encode_format and needs no resize.
    */
   'skip_reencode'?: (boolean);
+  /**
+   * Return the image's EXIF tags in EncodedImage.exif (img2dataset --extract_exif).
+   */
+  'extract_exif'?: (boolean);
   '_max_image_area'?: "max_image_area";
   '_max_aspect_ratio'?: "max_aspect_ratio";
   '_upscale_interpolation'?: "upscale_interpolation";
   '_downscale_interpolation'?: "downscale_interpolation";
   '_apply_exif_orientation'?: "apply_exif_orientation";
   '_skip_reencode'?: "skip_reencode";
+  '_extract_exif'?: "extract_exif";
 }
 
 /**
@@ -109,10 +114,15 @@ export interface TransformOptions__Output {
    * Keep the original bytes when the image is already in encode_format and needs no resize.
    */
   'skip_reencode'?: (boolean);
+  /**
+   * Return the image's EXIF tags in EncodedImage.exif (img2dataset --extract_exif).
+   */
+  'extract_exif'?: (boolean);
   '_max_image_area'?: "max_image_area";
   '_max_aspect_ratio'?: "max_aspect_ratio";
   '_upscale_interpolation'?: "upscale_interpolation";
   '_downscale_interpolation'?: "downscale_interpolation";
   '_apply_exif_orientation'?: "apply_exif_orientation";
   '_skip_reencode'?: "skip_reencode";
+  '_extract_exif'?: "extract_exif";
 }
