@@ -5,6 +5,9 @@ import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers }
 import { ingestJob, jobIdOf, jobStatus } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
 
+/** NATS away (restarting, partitioned) is a reason to call again, not an internal error. */
+const BUS_UNAVAILABLE = { BusError: GrpcStatus.UNAVAILABLE };
+
 export interface IngestService {
   readonly handlers: IngestServiceHandlers;
   /** Stops reading manifests; jobs cut short are resumed by submitting them again. */
@@ -34,7 +37,7 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
         }
         const status = await jobStatus(bus, jobId);
         return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
-      }),
+      }, BUS_UNAVAILABLE),
       GetJob: unaryHandler(async (request) => {
         const status = await jobStatus(bus, request.job_id);
         if (!status) throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `no job ${request.job_id}`);
@@ -46,7 +49,7 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
           samples_done: status.samplesDone,
           successes: status.successes,
         };
-      }),
+      }, BUS_UNAVAILABLE),
     },
     async stop() {
       stopping.abort();

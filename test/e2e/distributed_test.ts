@@ -10,6 +10,7 @@ import { parseDownloadOptions } from "@laion-dl/config";
 import {
   createClient,
   DEFAULT_MAX_MESSAGE_BYTES,
+  GrpcStatus,
   loadContracts,
   type AssemblerServiceClient,
   type AssemblerStatus__Output,
@@ -94,8 +95,12 @@ async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const status = await call<JobStatus__Output>((cb) => ingest.GetJob({ job_id: jobId }, cb));
-      if (status.state === "done" || status.state === "failed") return status;
+      // UNAVAILABLE while NATS restarts is an answer to retry, as any client of the fleet would.
+      const status = await call<JobStatus__Output>((cb) => ingest.GetJob({ job_id: jobId }, cb)).catch((error: { code?: number }) => {
+        if (error.code !== GrpcStatus.UNAVAILABLE) throw error;
+        return null;
+      });
+      if (status?.state === "done" || status?.state === "failed") return status;
       if (Date.now() > deadline) throw new Error(`job ${jobId} not done: ${JSON.stringify(status)}`);
       await sleep(200);
     }
@@ -228,6 +233,33 @@ describe("distributed", () => {
     assert.deepEqual(await outputDigests(output), reference);
     // A replacement on the same address, as a restarted pod behind the same name would be.
     fleet.fetchers[0] = await startService("fetcher", { nats_url: nats.url, allow_private_network: "True" }, { port: victim.port });
+  });
+});
+
+
+describe("distributed faults", () => {
+  test("distributed: a transformer SIGKILLed mid-shard loses nothing", async () => {
+    const output = join(work, "fleet-transformer-killed");
+    const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
+    await waitForBusyAssembler();
+    const victim = fleet.transformers[1]!;
+    await victim.kill("SIGKILL");
+    const status = await waitForJob(jobId);
+    assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
+    assert.deepEqual(await outputDigests(output), reference);
+    fleet.transformers[1] = await startService("transformer", { nats_url: nats.url }, { port: victim.port });
+  });
+
+  test("distributed: nats-server SIGKILLed and restarted mid-run: the job completes with the same bytes", async () => {
+    const output = join(work, "fleet-nats-restarted");
+    const jobId = await submit(manifest, jobOptions(output, { thread_count: "4" }));
+    await waitForBusyAssembler();
+    await nats.kill();
+    await sleep(1_000);
+    await nats.restart(); // same port and JetStream store: queue, KV and inputs survive
+    const status = await waitForJob(jobId);
+    assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
+    assert.deepEqual(await outputDigests(output), reference);
   });
 });
 
