@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import type { Bus } from "@laion-dl/bus";
-import { parseDownloadOptions } from "@laion-dl/config";
+import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
-import { ingestJob, jobIdOf, jobStatus } from "@laion-dl/jobs";
+import { decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
 
 /** NATS away (restarting, partitioned) is a reason to call again, not an internal error. */
@@ -10,7 +10,12 @@ const BUS_UNAVAILABLE = { BusError: GrpcStatus.UNAVAILABLE };
 
 export interface IngestService {
   readonly handlers: IngestServiceHandlers;
-  /** Stops reading manifests; jobs cut short are resumed by submitting them again. */
+  /**
+   * Picks up jobs a previous ingest left half-read (crash, rollout): their record still says
+   * "ingesting". Shards already done are skipped and re-published units are deduplicated.
+   */
+  resumeInterrupted(): Promise<string[]>;
+  /** Stops reading manifests; the jobs cut short are resumed by the next ingest to start. */
   stop(): Promise<void>;
 }
 
@@ -18,6 +23,14 @@ export interface IngestService {
 export function createIngestService(bus: Bus, options: { maxOutstanding: number; log: Logger }): IngestService {
   const running = new Map<string, Promise<void>>();
   const stopping = new AbortController();
+  const start = (download: DownloadOptions, jobId: string) => {
+    if (running.has(jobId)) return;
+    const ingest = ingestJob(bus, download, { maxOutstanding: options.maxOutstanding, signal: stopping.signal })
+      .then((result) => options.log.info("job_ingested", { ...result }))
+      .catch((error: unknown) => options.log.error("job_ingest_failed", { jobId, error: String(error) }))
+      .finally(() => running.delete(jobId));
+    running.set(jobId, ingest);
+  };
   return {
     handlers: {
       SubmitJob: unaryHandler(async (request) => {
@@ -27,14 +40,8 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
           throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `manifest not found: ${download.url_list}`);
         });
         const jobId = jobIdOf(download);
-        if (!running.has(jobId)) {
-          options.log.info("job_submitted", { jobId, manifest: download.url_list });
-          const ingest = ingestJob(bus, download, { maxOutstanding: options.maxOutstanding, signal: stopping.signal })
-            .then((result) => options.log.info("job_ingested", { ...result }))
-            .catch((error: unknown) => options.log.error("job_ingest_failed", { jobId, error: String(error) }))
-            .finally(() => running.delete(jobId));
-          running.set(jobId, ingest);
-        }
+        if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
+        start(download, jobId);
         const status = await jobStatus(bus, jobId);
         return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
       }, BUS_UNAVAILABLE),
@@ -50,6 +57,17 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
           successes: status.successes,
         };
       }, BUS_UNAVAILABLE),
+    },
+    async resumeInterrupted() {
+      const resumed: string[] = [];
+      for (const jobId of await bus.jobs.keys()) {
+        const job = (await bus.jobs.get(jobId)) as JobRecord | null;
+        if (job?.state !== "ingesting" || running.has(jobId)) continue;
+        options.log.info("job_resumed", { jobId });
+        start(decodeOptions(job.options), jobId);
+        resumed.push(jobId);
+      }
+      return resumed;
     },
     async stop() {
       stopping.abort();

@@ -26,6 +26,7 @@ try {
     services: [{ definition: contracts.ingest, implementation: ingest.handlers }],
   });
   followReadiness(server.health, () => bus.connected);
+  await ingest.resumeInterrupted();
   log.info("serving", { port: server.port });
   exitOnSignal(
     async () => {

@@ -90,7 +90,11 @@ async function submit(manifestPath: string, options: Record<string, string>): Pr
   }
 }
 
-async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus__Output> {
+async function waitForJob(
+  jobId: string,
+  timeoutMs = 120_000,
+  until: (status: JobStatus__Output) => boolean = (status) => status.state === "done" || status.state === "failed",
+): Promise<JobStatus__Output> {
   const { ingest } = await clients();
   try {
     const deadline = Date.now() + timeoutMs;
@@ -100,7 +104,7 @@ async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus
         if (error.code !== GrpcStatus.UNAVAILABLE) throw error;
         return null;
       });
-      if (status?.state === "done" || status?.state === "failed") return status;
+      if (status && until(status)) return status;
       if (Date.now() > deadline) throw new Error(`job ${jobId} not done: ${JSON.stringify(status)}`);
       await sleep(200);
     }
@@ -248,6 +252,21 @@ describe("distributed faults", () => {
     assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
     assert.deepEqual(await outputDigests(output), reference);
     fleet.transformers[1] = await startService("transformer", { nats_url: nats.url }, { port: victim.port });
+  });
+
+  test("distributed: an ingest SIGKILLed mid-manifest is resumed by the next ingest, with the same bytes", async () => {
+    // One shard outstanding at a time keeps the ingest mid-manifest long enough to kill it.
+    await fleet.ingest[0]!.kill("SIGTERM");
+    fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
+    const output = join(work, "fleet-ingest-killed");
+    const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
+    let status = await waitForJob(jobId, 60_000, (s) => s.shards_done >= 1);
+    assert.equal(status.state, "ingesting");
+    await fleet.ingest[0]!.kill("SIGKILL");
+    fleet.ingest = [await startService("ingest", { nats_url: nats.url })];
+    status = await waitForJob(jobId);
+    assert.deepEqual([status.state, status.shards_done, status.samples_done], ["done", 4, ROWS]);
+    assert.deepEqual(await outputDigests(output), reference);
   });
 
   test("distributed: nats-server SIGKILLed and restarted mid-run: the job completes with the same bytes", async () => {
