@@ -6,6 +6,7 @@ import {
   assembleShard,
   createLimiter,
   assemblyOptionsOf,
+  fromArray,
   WORK_DIR,
   type SampleInput,
   type Limiter,
@@ -106,7 +107,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
             window: windowFor(jobId, jobOptions.thread_count),
           },
           shardId,
-          iterate(rows),
+          fromArray(rows),
           abort.signal,
         );
         const written = await assembly.done;
@@ -203,10 +204,6 @@ async function alreadyDone(bus: Bus, jobId: string, shardId: number, outputDir: 
     [`${name}.tar`, `${name}.parquet`, `${name}_stats.json`].map((file) => access(join(outputDir, file)).then(() => true, () => false)),
   );
   return present.every(Boolean);
-}
-
-async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }
 
 /** Holds a slot of `inner` and then of `outer`: the tighter of the two limits applies. */

@@ -5,10 +5,10 @@ export { shardGroups, type ShardGroup } from "./shard-groups.ts";
 export {
   assemblyOptionsOf,
   DownloadInterrupted,
+  fromArray,
   MAX_CAPTION_BYTES,
   runDownload,
   sampleInputOf,
-  shardColumnsOf,
   transformOptionsOf,
   WORK_DIR,
   type DownloadHooks,
