@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Bus } from "@laion-dl/bus";
+import { BusError, type Bus } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
 import { openManifest } from "@laion-dl/manifest";
 import { sampleInputOf, shardGroups, type SampleInput } from "@laion-dl/pipeline";
@@ -26,8 +26,9 @@ export interface IngestResult {
  */
 export async function ingestJob(bus: Bus, options: DownloadOptions, control: IngestControl): Promise<IngestResult> {
   const jobId = jobIdOf(options);
+  const retry = <T>(operation: () => Promise<T>) => untilNatsAnswers(operation, control.signal);
   const record = (state: JobRecord["state"], shardsTotal: number | null, error: string | null) =>
-    bus.jobs.put(jobId, { jobId, options: encodeOptions(options), state, shardsTotal, error });
+    retry(() => bus.jobs.put(jobId, { jobId, options: encodeOptions(options), state, shardsTotal, error }));
   await record("ingesting", null, null);
   let shardsTotal = 0;
   let shardsPublished = 0;
@@ -37,20 +38,41 @@ export async function ingestJob(bus: Bus, options: DownloadOptions, control: Ing
       const rows: SampleInput[] = [];
       for await (const row of group.rows) rows.push(sampleInputOf(options, row));
       shardsTotal++;
-      if ((await bus.shards.get(shardKey(jobId, group.shardId)))?.status === "done") continue;
-      while ((await bus.workQueue.outstanding()) >= control.maxOutstanding) {
+      if ((await retry(() => bus.shards.get(shardKey(jobId, group.shardId))))?.status === "done") continue;
+      while ((await retry(() => bus.workQueue.outstanding())) >= control.maxOutstanding) {
         await sleep(250, undefined, { signal: control.signal });
       }
       control.signal?.throwIfAborted();
-      await bus.inputs.put(jobId, group.shardId, rows);
-      await bus.workQueue.publish({ jobId, shardId: group.shardId, rowCount: rows.length });
+      await retry(() => bus.inputs.put(jobId, group.shardId, rows));
+      // Publishing again after a lost reply is safe: the unit's message id deduplicates it.
+      await retry(() => bus.workQueue.publish({ jobId, shardId: group.shardId, rowCount: rows.length }));
       shardsPublished++;
       control.onShardPublished?.(group.shardId);
     }
   } catch (error) {
-    await record("failed", null, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    // Stopped (shutdown): the record stays "ingesting" so the next ingest resumes the job.
+    if (!control.signal?.aborted) {
+      await record("failed", null, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    }
     throw error;
   }
   await record("ingested", shardsTotal, null);
   return { jobId, shardsTotal, shardsPublished };
+}
+
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/**
+ * Retries an operation while NATS does not answer (BusError: restarting server, lost
+ * connection); the client reconnects by itself, so the job waits instead of failing.
+ */
+async function untilNatsAnswers<T>(operation: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let delay = 100; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof BusError)) throw error;
+      await sleep(delay, undefined, { signal });
+    }
+  }
 }

@@ -263,7 +263,7 @@ describe("distributed faults", () => {
     let status = await waitForJob(jobId, 60_000, (s) => s.shards_done >= 1);
     assert.equal(status.state, "ingesting");
     await fleet.ingest[0]!.kill("SIGKILL");
-    fleet.ingest = [await startService("ingest", { nats_url: nats.url })];
+    fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
     status = await waitForJob(jobId);
     assert.deepEqual([status.state, status.shards_done, status.samples_done], ["done", 4, ROWS]);
     assert.deepEqual(await outputDigests(output), reference);
@@ -272,7 +272,9 @@ describe("distributed faults", () => {
   test("distributed: nats-server SIGKILLed and restarted mid-run: the job completes with the same bytes", async () => {
     const output = join(work, "fleet-nats-restarted");
     const jobId = await submit(manifest, jobOptions(output, { thread_count: "4" }));
-    await waitForBusyAssembler();
+    // Ingest (one shard outstanding at a time) is still mid-manifest, assemblers mid-shard.
+    const before = await waitForJob(jobId, 60_000, (s) => s.shards_done >= 1);
+    assert.equal(before.state, "ingesting");
     await nats.kill();
     await sleep(1_000);
     await nats.restart(); // same port and JetStream store: queue, KV and inputs survive
