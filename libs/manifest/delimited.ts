@@ -2,7 +2,7 @@ import { Buffer, isUtf8 } from "node:buffer";
 import { lineRegions } from "./lines.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { MAX_ROW_BYTES } from "./read-chunks.ts";
-import type { ManifestRow } from "./types.ts";
+import type { ManifestRow, ResumePoint } from "./types.ts";
 import { invalidUtf8Index } from "./utf8.ts";
 
 const LF = 0x0a;
@@ -26,8 +26,11 @@ class RecordSplitter {
     this.delimiterCode = delimiter.charCodeAt(0);
   }
 
-  /** Appends the complete records in `text` to `out`; returns where the first incomplete one starts. */
-  split(text: string, atEnd: boolean, out: string[][]): number {
+  /**
+   * Appends the complete records in `text` to `out`, and to `ends` where each ends (after its line
+   * feed; a character index); returns where the first incomplete one starts.
+   */
+  split(text: string, atEnd: boolean, out: string[][], ends: number[] = []): number {
     let pos = 0;
     let line = this.line; // a local: incrementing the field in this loop made V8's optimized code 50x slower
     let quote = text.indexOf('"');
@@ -40,13 +43,17 @@ class RecordSplitter {
       if (quote < 0 || quote > lineEnd) {
         // the common case: a line without quotes is one record
         const end = lineEnd > pos && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
-        if (end > pos) out.push(text.slice(pos, end).split(this.delimiter));
+        if (end > pos) {
+          out.push(text.slice(pos, end).split(this.delimiter));
+          ends.push(Math.min(lineEnd + 1, text.length));
+        }
         line++;
         pos = lineEnd + 1;
         continue;
       }
       const next = this.quotedRecord(text, pos, out);
       if (next < 0) break;
+      ends.push(next);
       line += countLf(text, pos, next);
       pos = next;
     }
@@ -98,57 +105,97 @@ function countLf(text: string, from: number, to: number): number {
   return lines;
 }
 
-/** Rows of a CSV or TSV manifest with a header row; values are strings, missing columns are absent. */
+/** The header row of a CSV or TSV manifest (undefined if it has no records), reading no further than it. */
+export async function readDelimitedHeader(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  delimiter: "," | "\t",
+): Promise<string[] | undefined> {
+  for await (const row of readDelimited(chunks, path, delimiter, undefined, true)) return row.fields["header"] as string[];
+  return undefined;
+}
+
+/**
+ * Rows of a CSV or TSV manifest with a header row; values are strings, missing columns are absent.
+ * With `resumeAt` (and the `header` read from the file's start), the chunks start at a record's
+ * end; lines are then unknown and left out of errors, byte offsets stay absolute.
+ */
 export async function* readDelimited(
   chunks: AsyncIterable<Buffer>,
   path: string,
   delimiter: "," | "\t",
+  resumeAt?: ResumePoint & { header: string[] },
+  headerOnly = false,
 ): AsyncGenerator<ManifestRow> {
   const splitter = new RecordSplitter(delimiter);
   const records: string[][] = [];
-  let header: string[] | undefined;
-  let index = 0;
+  const recordEnds: number[] = [];
+  let header: string[] | undefined = resumeAt?.header;
+  let index = resumeAt?.index ?? 0;
   let pending = ""; // an unfinished record, carried over to the next region
-  let end = 0; // input offset where the text read so far ends
+  let end = resumeAt?.offset ?? 0; // input offset where the text read so far ends
+  const lineOf = (line: number): number | undefined => (resumeAt ? undefined : line);
 
-  function* rows(): Generator<ManifestRow> {
-    for (const values of records) {
+  /** The records split from `text`, which starts at input offset `textStart`. */
+  function* rows(text: string, textStart: number): Generator<ManifestRow> {
+    let char = 0;
+    let byte = textStart;
+    for (let r = 0; r < records.length; r++) {
+      const values = records[r]!;
       if (header === undefined) {
         header = values;
+        if (headerOnly) {
+          yield { index: -1, end: -1, fields: { header: values } };
+          return;
+        }
         continue;
       }
+      const recordEnd = recordEnds[r]!;
+      byte += Buffer.byteLength(text.slice(char, recordEnd));
+      char = recordEnd;
       const fields: Record<string, unknown> = {};
       const count = Math.min(header.length, values.length);
       for (let k = 0; k < count; k++) fields[header[k]!] = values[k];
-      yield { index: index++, fields };
+      yield { index: index++, end: byte, fields };
     }
     records.length = 0;
+    recordEnds.length = 0;
   }
 
   /** Locates the open quote in `text`, the text last split (it ends at `end`; its part from `from` starts on `splitter.line`). */
   function unclosedQuote(text: string, from: number, reason: string): ManifestError {
     const at = splitter.openQuote;
     const offset = end - Buffer.byteLength(text) + Buffer.byteLength(text.slice(0, at));
-    return new ManifestError(path, reason, offset, splitter.line + countLf(text, from, at));
+    return new ManifestError(path, reason, offset, lineOf(splitter.line + countLf(text, from, at)));
   }
 
-  for await (const { bytes, offset } of lineRegions(chunks, path)) {
+  for await (const { bytes, offset } of lineRegions(chunks, path, resumeAt?.offset ?? 0)) {
     const bad = isUtf8(bytes) ? -1 : invalidUtf8Index(bytes);
     // the lines before a bad byte are still read
     const valid = bad < 0 ? bytes : bytes.subarray(0, bytes.lastIndexOf(LF, bad) + 1);
+    const textStart = offset - Buffer.byteLength(pending);
     const text = pending + valid.toString();
     end = offset + valid.length;
-    const consumed = splitter.split(text, false, records);
+    const consumed = splitter.split(text, false, records, recordEnds);
     pending = text.slice(consumed);
-    yield* rows();
-    if (bad >= 0) throw new ManifestError(path, "invalid UTF-8", offset + bad, splitter.line + countLf(pending, 0, pending.length));
+    for (const row of rows(text, textStart)) {
+      yield row;
+      if (headerOnly) return;
+    }
+    if (bad >= 0) {
+      throw new ManifestError(path, "invalid UTF-8", offset + bad, lineOf(splitter.line + countLf(pending, 0, pending.length)));
+    }
     if (pending.length > MAX_ROW_BYTES && splitter.openQuote >= 0) {
       throw unclosedQuote(text, consumed, `quoted field longer than ${MAX_ROW_BYTES} characters`);
     }
   }
   if (pending !== "") {
-    splitter.split(pending, true, records);
-    yield* rows();
+    const textStart = end - Buffer.byteLength(pending);
+    splitter.split(pending, true, records, recordEnds);
+    for (const row of rows(pending, textStart)) {
+      yield row;
+      if (headerOnly) return;
+    }
     if (splitter.openQuote >= 0) throw unclosedQuote(pending, 0, "unclosed quoted field");
   }
 }

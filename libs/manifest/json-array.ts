@@ -3,7 +3,7 @@ import { describeJsonError, jsonRow } from "./json-row.ts";
 import { countLines } from "./lines.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { MAX_ROW_BYTES } from "./read-chunks.ts";
-import type { ManifestRow } from "./types.ts";
+import type { ManifestRow, ResumePoint } from "./types.ts";
 import { bomLength, invalidUtf8Index, withWholeBom } from "./utf8.ts";
 
 const TAB = 0x09;
@@ -183,12 +183,22 @@ function parseRows(buf: Buffer, starts: number[], ends: number[]): { values: unk
   return { values };
 }
 
-/** Rows of a JSON array manifest (the seed's format), read in chunks with constant memory. */
-export async function* readJsonArray(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<ManifestRow> {
+/**
+ * Rows of a JSON array manifest (the seed's format), read in chunks with constant memory. With
+ * `resumeAt`, the chunks start at a row's end: inside the array, expecting ',' or ']'. Lines are
+ * then unknown and left out of errors; byte offsets stay absolute.
+ */
+export async function* readJsonArray(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  resumeAt?: ResumePoint,
+): AsyncGenerator<ManifestRow> {
   const scanner = new RowScanner();
   let buf: Buffer = Buffer.alloc(0);
-  let base = 0; // input offset of buf[0]
-  let index = 0;
+  let base = resumeAt?.offset ?? 0; // input offset of buf[0]
+  let index = resumeAt?.index ?? 0;
+  if (resumeAt) scanner.state = AFTER_ROW;
+  const lineOf = (line: number): number | undefined => (resumeAt ? undefined : line);
   for await (const chunk of withWholeBom(chunks)) {
     const from = buf.length;
     buf = from === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -196,29 +206,29 @@ export async function* readJsonArray(chunks: AsyncIterable<Buffer>, path: string
     const { starts, ends } = scanner;
     if (starts.length > 0) {
       const { values, failure } = parseRows(buf, starts, ends);
-      for (const value of values) yield jsonRow(index++, value);
+      for (let k = 0; k < values.length; k++) yield jsonRow(index++, values[k], base + ends[k]!);
       if (failure) {
         const line = scanner.firstLine + countLines(buf, starts[0]!, failure.at);
-        throw new ManifestError(path, `row ${index}: ${failure.reason}`, base + failure.at, line);
+        throw new ManifestError(path, `row ${index}: ${failure.reason}`, base + failure.at, lineOf(line));
       }
     }
     if (scanner.failure) {
       const { at, line, reason } = scanner.failure;
-      throw new ManifestError(path, reason, base + at, line);
+      throw new ManifestError(path, reason, base + at, lineOf(line));
     }
     const cut = scanner.release(buf.length);
     buf = buf.subarray(cut);
     base += cut;
     if (buf.length > MAX_ROW_BYTES) {
-      throw new ManifestError(path, `row ${index} is longer than ${MAX_ROW_BYTES} bytes`, base, scanner.rowLine);
+      throw new ManifestError(path, `row ${index} is longer than ${MAX_ROW_BYTES} bytes`, base, lineOf(scanner.rowLine));
     }
   }
   const end = base + buf.length;
   if (scanner.state === IN_ROW) {
     const line = scanner.rowLine + countLines(buf, 0, buf.length);
-    throw new ManifestError(path, `unexpected end of input in row ${index}, which starts at byte ${base}`, end, line);
+    throw new ManifestError(path, `unexpected end of input in row ${index}, which starts at byte ${base}`, end, lineOf(line));
   }
   if (scanner.state !== BEFORE_ARRAY && scanner.state !== AFTER_ARRAY) {
-    throw new ManifestError(path, "unexpected end of input: the array is not closed", end, scanner.line);
+    throw new ManifestError(path, "unexpected end of input: the array is not closed", end, lineOf(scanner.line));
   }
 }

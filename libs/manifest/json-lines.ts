@@ -1,14 +1,20 @@
 import { describeJsonError, jsonRow } from "./json-row.ts";
 import { readLines } from "./lines.ts";
-import type { ManifestRow } from "./types.ts";
+import type { ManifestRow, ResumePoint } from "./types.ts";
 
 /** Rows of a JSON Lines manifest: one value per line; a line that does not parse is an error row. */
-export async function* readJsonLines(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<ManifestRow> {
-  let index = 0;
-  for await (const lines of readLines(chunks, path)) {
-    for (const line of lines) {
+export async function* readJsonLines(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  resumeAt: ResumePoint = { offset: 0, index: 0 },
+): AsyncGenerator<ManifestRow> {
+  let index = resumeAt.index;
+  for await (const { lines, ends } of readLines(chunks, path, resumeAt.offset)) {
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k];
+      const end = ends[k]!;
       if (line === undefined) {
-        yield { index: index++, fields: {}, error: "invalid JSON row: invalid UTF-8" };
+        yield { index: index++, end, fields: {}, error: "invalid JSON row: invalid UTF-8" };
         continue;
       }
       if (line.trim() === "") continue;
@@ -16,10 +22,10 @@ export async function* readJsonLines(chunks: AsyncIterable<Buffer>, path: string
       try {
         value = JSON.parse(line);
       } catch (error) {
-        yield { index: index++, fields: {}, error: `invalid JSON row: ${describeJsonError(error).reason}` };
+        yield { index: index++, end, fields: {}, error: `invalid JSON row: ${describeJsonError(error).reason}` };
         continue;
       }
-      yield jsonRow(index++, value);
+      yield jsonRow(index++, value, end);
     }
   }
 }

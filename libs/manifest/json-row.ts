@@ -1,10 +1,10 @@
 import type { ManifestRow } from "./types.ts";
 
 /** A parsed JSON value as a row: an object is a row, anything else an error row. */
-export function jsonRow(index: number, value: unknown): ManifestRow {
+export function jsonRow(index: number, value: unknown, end: number): ManifestRow {
   return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? { index, fields: value as Record<string, unknown> }
-    : { index, fields: {}, error: "row is not a JSON object" };
+    ? { index, end, fields: value as Record<string, unknown> }
+    : { index, end, fields: {}, error: "row is not a JSON object" };
 }
 
 /**

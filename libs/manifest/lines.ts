@@ -12,9 +12,9 @@ export interface LineRegion {
 }
 
 /** Cuts the input after its last line feed in each chunk, so every region decodes on its own. A BOM is skipped. */
-export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<LineRegion> {
+export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, start = 0): AsyncGenerator<LineRegion> {
   let carry: Buffer = Buffer.alloc(0);
-  let offset = 0;
+  let offset = start;
   for await (const chunk of chunks) {
     let buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
     if (offset === 0) {
@@ -32,22 +32,32 @@ export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string):
   if (carry.length > 0) yield { bytes: carry, offset };
 }
 
-/** The input's lines without their line feeds, a batch per region; a line that is not UTF-8 is `undefined`. */
-export async function* readLines(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<(string | undefined)[]> {
-  for await (const { bytes } of lineRegions(chunks, path)) {
+/**
+ * The input's lines without their line feeds, a batch per region, with the input offset just after
+ * each line (and its line feed); a line that is not UTF-8 is `undefined`. Reading starts at offset `start`.
+ */
+export async function* readLines(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  start = 0,
+): AsyncGenerator<{ lines: (string | undefined)[]; ends: number[] }> {
+  for await (const { bytes, offset } of lineRegions(chunks, path, start)) {
+    const ends: number[] = [];
+    for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) ends.push(offset + lf + 1);
+    ends.push(offset + bytes.length);
     if (isUtf8(bytes)) {
-      yield bytes.toString().split("\n");
+      yield { lines: bytes.toString().split("\n"), ends };
       continue;
     }
     const lines: (string | undefined)[] = [];
-    for (let start = 0; start < bytes.length; ) {
-      const lf = bytes.indexOf(LF, start);
+    for (let from = 0; from <= bytes.length; ) {
+      const lf = bytes.indexOf(LF, from);
       const end = lf < 0 ? bytes.length : lf;
-      const line = bytes.subarray(start, end);
+      const line = bytes.subarray(from, end);
       lines.push(isUtf8(line) ? line.toString() : undefined);
-      start = end + 1;
+      from = end + 1;
     }
-    yield lines;
+    yield { lines, ends };
   }
 }
 

@@ -1,4 +1,4 @@
 export { ManifestError } from "./manifest-error.ts";
 export { openManifest } from "./open-manifest.ts";
-export type { ManifestFormat, ManifestRow, ManifestSource } from "./types.ts";
+export type { ManifestFormat, ManifestRow, ManifestSource, ResumePoint } from "./types.ts";
 export { writeManifest } from "./write-manifest.ts";

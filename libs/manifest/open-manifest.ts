@@ -2,13 +2,13 @@ import { Buffer } from "node:buffer";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
-import { readDelimited } from "./delimited.ts";
+import { readDelimited, readDelimitedHeader } from "./delimited.ts";
 import { readJsonArray } from "./json-array.ts";
 import { readJsonLines } from "./json-lines.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { readChunks } from "./read-chunks.ts";
 import { readTxt } from "./txt.ts";
-import type { ManifestFormat, ManifestRow, ManifestSource } from "./types.ts";
+import type { ManifestFormat, ManifestRow, ManifestSource, ResumePoint } from "./types.ts";
 import { bomLength } from "./utf8.ts";
 
 type InputFormat = ManifestFormat | "parquet";
@@ -26,8 +26,15 @@ const PARQUET_MAGIC = Buffer.from("PAR1");
  * JSON array by a leading '[' and JSON Lines by a leading '{', whatever `inputFormat` (img2dataset's
  * names, ".gz" allowed) says; otherwise `inputFormat`, then the file extension, then csv.
  * Content errors surface while iterating `rows`, as ManifestError.
+ *
+ * `resumeAt` (a row's `end`, and the index of the row after it) starts the rows there: the bytes
+ * before it are not parsed (a gzip file still inflates them). A CSV/TSV header is read from the
+ * start of the file first. Byte offsets in errors stay absolute; lines are then left out.
  */
-export async function openManifest(path: string, options: { inputFormat?: string } = {}): Promise<ManifestSource> {
+export async function openManifest(
+  path: string,
+  options: { inputFormat?: string; resumeAt?: ResumePoint } = {},
+): Promise<ManifestSource> {
   const declared = options.inputFormat === undefined ? undefined : parseInputFormat(options.inputFormat);
   const { head, whole } = await readHead(path);
   const compressed = head[0] === 0x1f && head[1] === 0x8b;
@@ -37,9 +44,27 @@ export async function openManifest(path: string, options: { inputFormat?: string
   if (format === "parquet" || content === "parquet") {
     throw new ManifestError(path, "parquet input isn't supported yet (convert it to jsonl, csv or tsv)", 0);
   }
+  const { resumeAt } = options;
   const rows: AsyncIterable<ManifestRow> =
-    content === "blank" ? noRows() : { [Symbol.asyncIterator]: () => readRows(format, readChunks(path, compressed), path) };
+    content === "blank" ? noRows()
+    : resumeAt === undefined || (resumeAt.offset === 0 && resumeAt.index === 0) ?
+      { [Symbol.asyncIterator]: () => readRows(format, readChunks(path, compressed), path) }
+    : { [Symbol.asyncIterator]: () => resumeRows(format, path, compressed, resumeAt) };
   return { format, compressed, rows };
+}
+
+async function* resumeRows(format: ManifestFormat, path: string, compressed: boolean, resumeAt: ResumePoint): AsyncGenerator<ManifestRow> {
+  if (!Number.isSafeInteger(resumeAt.offset) || resumeAt.offset < 0 || !Number.isSafeInteger(resumeAt.index) || resumeAt.index < 0) {
+    throw new RangeError(`Expected a non-negative offset and index for resumeAt but received ${JSON.stringify(resumeAt)}`);
+  }
+  if (format === "csv" || format === "tsv") {
+    const delimiter = format === "csv" ? "," : "\t";
+    const header = await readDelimitedHeader(readChunks(path, compressed), path, delimiter);
+    if (header === undefined) return;
+    yield* readDelimited(readChunks(path, compressed, resumeAt.offset), path, delimiter, { ...resumeAt, header });
+    return;
+  }
+  yield* readRows(format, readChunks(path, compressed, resumeAt.offset), path, resumeAt);
 }
 
 function parseInputFormat(value: string): InputFormat {
@@ -100,18 +125,23 @@ function sniff(head: Buffer, whole: boolean, declared: InputFormat | undefined):
 }
 
 /** The reader for `format`, over the input cut into chunks any way. */
-export function readRows(format: ManifestFormat, chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<ManifestRow> {
+export function readRows(
+  format: ManifestFormat,
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  resumeAt?: ResumePoint,
+): AsyncGenerator<ManifestRow> {
   switch (format) {
     case "json":
-      return readJsonArray(chunks, path);
+      return readJsonArray(chunks, path, resumeAt);
     case "jsonl":
-      return readJsonLines(chunks, path);
+      return readJsonLines(chunks, path, resumeAt);
     case "csv":
       return readDelimited(chunks, path, ",");
     case "tsv":
       return readDelimited(chunks, path, "\t");
     case "txt":
-      return readTxt(chunks, path);
+      return readTxt(chunks, path, resumeAt);
   }
 }
 

@@ -9,9 +9,13 @@ const CHUNK_BYTES = 1 << 20;
 /** Longest row a reader holds in memory; beyond it the input is taken as broken, not as one row. */
 export const MAX_ROW_BYTES = 8 << 20;
 
-/** The file's bytes, gunzipped when `compressed`; pulled on demand, so a slow consumer slows the reads. */
-export async function* readChunks(path: string, compressed: boolean): AsyncGenerator<Buffer> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+/**
+ * The file's bytes, gunzipped when `compressed`; pulled on demand, so a slow consumer slows the reads.
+ * With `from`, the bytes before that (decompressed) offset are left out: a plain file is read from
+ * there, a gzip file is inflated from its start and those bytes dropped.
+ */
+export async function* readChunks(path: string, compressed: boolean, from = 0): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES, ...(!compressed && from > 0 ? { start: from } : {}) });
   if (!compressed) {
     for await (const chunk of file) yield chunk as Buffer;
     return;
@@ -21,8 +25,10 @@ export async function* readChunks(path: string, compressed: boolean): AsyncGener
   let offset = 0;
   try {
     for await (const chunk of input) {
+      const start = offset;
       offset += (chunk as Buffer).length;
-      yield chunk as Buffer;
+      if (offset <= from) continue;
+      yield start >= from ? (chunk as Buffer) : (chunk as Buffer).subarray(from - start);
     }
   } catch (error) {
     const code = (error as { code?: unknown }).code;

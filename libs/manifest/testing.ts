@@ -35,7 +35,7 @@ export function tempFiles(): (name: string) => string {
 /** Opens and reads a manifest to the end, keeping the rows read before any error. */
 export async function readAll(
   path: string,
-  options?: { inputFormat?: string },
+  options?: Parameters<typeof openManifest>[1],
 ): Promise<{ source: ManifestSource; rows: ManifestRow[]; error?: unknown }> {
   const source = await openManifest(path, options);
   const rows: ManifestRow[] = [];
@@ -45,4 +45,9 @@ export async function readAll(
     return { source, rows, error };
   }
   return { source, rows };
+}
+
+/** A row without its byte offset, for comparing fields and indexes only. */
+export function withoutEnd({ end: _end, ...row }: ManifestRow): Omit<ManifestRow, "end"> {
+  return row;
 }

@@ -4,6 +4,11 @@ export type ManifestFormat = "json" | "jsonl" | "csv" | "tsv" | "txt";
 export interface ManifestRow {
   /** 0-based position in manifest order; error rows count too. */
   index: number;
+  /**
+   * Byte offset (in the decompressed input) just after the row's own bytes: after a JSON element's
+   * last byte, after a line's (or CSV record's) line feed. Reading resumed there gives the next row.
+   */
+  end: number;
   /** The row's columns as parsed: JSON values for json/jsonl, strings for csv/tsv, `{url}` for txt. */
   fields: Record<string, unknown>;
   /** Why the row is unusable (fields is then `{}`); the rest of the manifest still reads. */
@@ -15,6 +20,12 @@ export interface ManifestSource {
   format: ManifestFormat;
   /** Whether the file is gzip (found by its magic bytes); offsets count decompressed bytes. */
   compressed: boolean;
-  /** Streams the rows; every iteration reads the file again from the start. */
+  /** Streams the rows; every iteration reads the file again from the start (or from `resumeAt`). */
   rows: AsyncIterable<ManifestRow>;
+}
+
+/** Where to start reading: a row's `end` and the index of the row after it. */
+export interface ResumePoint {
+  offset: number;
+  index: number;
 }

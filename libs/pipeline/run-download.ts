@@ -1,9 +1,9 @@
-import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
 import { createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
-import { openManifest, type ManifestRow } from "@laion-dl/manifest";
+import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
 import { keyLayout, removeShard, shardName, verifyShard, type ShardColumns } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
 import { claimJobFolder } from "./job-file.ts";
@@ -134,8 +134,25 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   const openShards = createLimiter(MAX_OPEN_SHARDS);
   const pending: Promise<void>[] = [];
   let inputError: unknown = null;
+  const index = await ManifestIndex.load(workDir);
   try {
-    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
+    // The finished shards at the start of the manifest are verified by their recorded row counts,
+    // and the manifest is read from just after the last of them: their rows are never parsed.
+    let resumeAt: ResumePoint | undefined;
+    for (let shardId = 0; ; shardId++) {
+      signal?.throwIfAborted();
+      const name = shardName(layout, shardId);
+      const entry = index.get(name);
+      if (entry === undefined || entry.nextIndex <= (resumeAt?.index ?? 0)) break;
+      if (!(await exists(join(outputDir, `${name}_stats.json`)))) break;
+      if ((await verifyShard(outputDir, recordDir, name, options.output_format, entry.count)) !== null) break;
+      await rm(join(context.journalDir, `${name}.journal`), { force: true });
+      totals.skippedShards++;
+      hooks.onShardSkipped?.(name);
+      resumeAt = { offset: entry.nextOffset, index: entry.nextIndex };
+      if (entry.nextIndex !== (shardId + 1) * options.number_sample_per_shard) break; // the manifest's last shard
+    }
+    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, ...(resumeAt ? { resumeAt } : {}) });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       signal?.throwIfAborted();
       const name = shardName(layout, group.shardId);
@@ -150,6 +167,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
           await rm(join(context.journalDir, `${name}.journal`), { force: true });
           totals.skippedShards++;
           hooks.onShardSkipped?.(name);
+          await index.set(name, entryOf(held.length, held[held.length - 1]!));
           continue;
         }
         hooks.onShardRedone?.(name, problem);
@@ -157,10 +175,20 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
         rows = fromArray(held);
       }
       await openShards.acquire();
-      const inputs = mapRows(rows, (row) => sampleInputOf(options, row));
+      let count = 0;
+      let last: ManifestRow | undefined;
+      const inputs = mapRows(rows, (row) => {
+        count++;
+        last = row;
+        return sampleInputOf(options, row);
+      });
       const assembly = assembleShard(context, group.shardId, inputs, signal);
       pending.push(
         assembly.done
+          .then(async (shard) => {
+            if (last !== undefined) await index.set(name, entryOf(count, last));
+            return shard;
+          })
           .then((shard) => {
             totals.shards++;
             totals.count += shard.stats.count;
@@ -226,6 +254,65 @@ export async function* mapRows<T>(rows: AsyncIterable<ManifestRow>, map: (row: M
 
 export async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
   yield* items;
+}
+
+/** Where the manifest's reading can resume after a finished shard, and how many rows that shard holds. */
+interface IndexEntry {
+  readonly count: number;
+  /** The `end` of the shard's last row, and the index of the row after it. */
+  readonly nextOffset: number;
+  readonly nextIndex: number;
+}
+
+function entryOf(count: number, last: ManifestRow): IndexEntry {
+  return { count, nextOffset: last.end, nextIndex: last.index + 1 };
+}
+
+/**
+ * WORK_DIR/manifest-index.json: for each finished shard, where its rows end in the manifest, so a
+ * rerun skips the manifest's finished prefix without parsing it. Written whole and renamed into
+ * place after every change; a missing or unreadable file only costs a full read of the manifest.
+ */
+class ManifestIndex {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly path: string,
+    private readonly entries: Record<string, IndexEntry>,
+  ) {}
+
+  static async load(workDir: string): Promise<ManifestIndex> {
+    const path = join(workDir, "manifest-index.json");
+    let entries: Record<string, IndexEntry> = {};
+    try {
+      const parsed = JSON.parse(await readFile(path, "utf8")) as { shards?: unknown };
+      if (typeof parsed.shards === "object" && parsed.shards !== null) entries = parsed.shards as Record<string, IndexEntry>;
+    } catch {
+      // none yet, or torn: read the manifest from the start
+    }
+    return new ManifestIndex(path, entries);
+  }
+
+  get(name: string): IndexEntry | undefined {
+    const entry = this.entries[name];
+    const valid = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+    return entry && valid(entry.count) && valid(entry.nextOffset) && valid(entry.nextIndex) ? entry : undefined;
+  }
+
+  set(name: string, entry: IndexEntry): Promise<void> {
+    const current = this.entries[name];
+    if (current && current.count === entry.count && current.nextOffset === entry.nextOffset && current.nextIndex === entry.nextIndex) {
+      return this.writing;
+    }
+    this.entries[name] = entry;
+    const write = this.writing.then(async () => {
+      const temp = `${this.path}.tmp`;
+      await writeFile(temp, JSON.stringify({ shards: this.entries }));
+      await rename(temp, this.path);
+    });
+    this.writing = write.catch(() => {}); // a failed write fails its shard's run, not the later writes
+    return write;
+  }
 }
 
 /** Temporary files of a run that was killed while writing (named `.NAME.RANDOM.tmp` or `NAME.RANDOM.tmp`). */
