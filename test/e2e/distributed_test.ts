@@ -19,7 +19,7 @@ import {
 } from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
-import { imagePath, startFixtureServer, startNatsServer, TRICKY_CAPTIONS, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
+import { createRandom, imagePath, randomInt, startFixtureServer, startNatsServer, TRICKY_CAPTIONS, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
 import { outputDigests } from "../helpers/shards.ts";
 import { freePort, spawnService, startService, waitForHealth, type ServiceProcess } from "../helpers/services.ts";
 
@@ -41,7 +41,7 @@ const fleet: Record<"ingest" | "fetchers" | "transformers" | "assemblers", Servi
 };
 
 /** Small to medium images of every kind, with failures mixed in (decode, HTTP, truncation). */
-function fleetRows(baseUrl: string, count: number) {
+function fleetRows(baseUrl: string, count: number, delayMs = 0) {
   const sizes = [[320, 240], [640, 427], [200, 600], [1024, 768], [96, 96]] as const;
   const kinds = [["photo", "jpg"], ["photo", "webp"], ["alpha", "png"], ["gray", "jpg"], ["photo", "png"]] as const;
   return Array.from({ length: count }, (_, i) => {
@@ -49,7 +49,8 @@ function fleetRows(baseUrl: string, count: number) {
     const [kind, format] = kinds[(i * 7) % kinds.length]!;
     const image = imagePath({ kind, format, width, height, seed: i });
     const path = i % 13 === 4 ? `/status/404?row=${i}` : i % 17 === 9 ? `/text/${i}.html` : i % 19 === 11 ? `/truncated${image}` : image;
-    return { caption: i % 9 === 0 ? TRICKY_CAPTIONS[(i / 9) % TRICKY_CAPTIONS.length]! : `a picture number ${i}`, url: `${baseUrl}${path}` };
+    const url = `${baseUrl}${delayMs ? `/slow/${delayMs}` : ""}${path}`;
+    return { caption: i % 9 === 0 ? TRICKY_CAPTIONS[(i / 9) % TRICKY_CAPTIONS.length]! : `a picture number ${i}`, url };
   });
 }
 
@@ -282,6 +283,45 @@ describe("distributed faults", () => {
     assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
     assert.deepEqual(await outputDigests(output), reference);
   });
+});
+
+test("distributed: seeded fault injection — three random SIGKILLs of random processes mid-job, same bytes", async () => {
+  const random = createRandom(20261125);
+  const victims = ["fetcher", "transformer", "assembler", "ingest", "nats"] as const;
+  const plan = Array.from({ length: 3 }, () => ({ victim: victims[randomInt(random, 0, victims.length - 1)]!, afterMs: randomInt(random, 200, 1_500) }));
+  // Every row answers after 300 ms, so the job lasts long enough for three kills and restarts.
+  const slowManifest = join(work, "slow-rows.json");
+  await writeManifest(slowManifest, fleetRows(fixture.baseUrl, ROWS, 300), "json");
+  await runDownload(parseDownloadOptions({ url_list: slowManifest, ...jobOptions(join(work, "slow-embedded"), { thread_count: "64" }) }));
+  const slowReference = await outputDigests(join(work, "slow-embedded"));
+  const output = join(work, "fleet-fault-injection");
+  const jobId = await submit(slowManifest, jobOptions(output, { thread_count: "2" }));
+  for (const { victim, afterMs } of plan) {
+    await sleep(afterMs);
+    const now = await waitForJob(jobId, 10_000, () => true);
+    assert.notEqual(now.state, "done", `${victim} must die mid-job: ${JSON.stringify(plan)}`);
+    if (victim === "nats") {
+      await nats.kill();
+      await nats.restart();
+    } else if (victim === "fetcher" || victim === "transformer") {
+      const group = victim === "fetcher" ? fleet.fetchers : fleet.transformers;
+      const index = randomInt(random, 0, group.length - 1);
+      const dead = group[index]!;
+      await dead.kill("SIGKILL");
+      const settings: Record<string, string> = victim === "fetcher" ? { nats_url: nats.url, allow_private_network: "True" } : { nats_url: nats.url };
+      group[index] = await startService(victim, settings, { port: dead.port }); // the same address, as a restarted pod
+    } else if (victim === "assembler") {
+      const index = randomInt(random, 0, fleet.assemblers.length - 1);
+      await fleet.assemblers[index]!.kill("SIGKILL");
+      fleet.assemblers[index] = await startAssembler();
+    } else {
+      await fleet.ingest[0]!.kill("SIGKILL");
+      fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
+    }
+  }
+  const status = await waitForJob(jobId);
+  assert.deepEqual([status.state, status.samples_done], ["done", ROWS], JSON.stringify(plan));
+  assert.deepEqual(await outputDigests(output), slowReference, JSON.stringify(plan));
 });
 
 /** The first assembler seen with a shard part-way done. */
