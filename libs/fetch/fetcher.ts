@@ -114,7 +114,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
         discard(response.body);
         throw new FetchFailure("response too large", false);
       }
-      return readCapped(decode(response.body, encoding), options.maxBytes);
+      return readCapped(decode(response.body, encoding), options.maxBytes, encoding === "identity" ? declared : 0);
     }
   }
 
@@ -178,7 +178,9 @@ function decode(body: Readable, encoding: string): Readable {
 }
 
 /** Collects a body, aborting once it passes the cap: decoded bytes count, so bombs stop early. */
-async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
+async function readCapped(body: Readable, maxBytes: number, declaredBytes: number): Promise<Buffer> {
+  // A declared length lets the body land in one buffer: no chunk list to keep and join (GC).
+  if (declaredBytes > 0 && declaredBytes <= maxBytes) return readDeclared(body, declaredBytes, maxBytes);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -191,6 +193,27 @@ async function readCapped(body: Readable, maxBytes: number): Promise<Buffer> {
     if (!body.readableEnded) discard(body);
   }
   return Buffer.concat(chunks, total);
+}
+
+async function readDeclared(body: Readable, declaredBytes: number, maxBytes: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(declaredBytes);
+  let total = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (total + chunk.length > buffer.length) {
+        // More than declared (undici normally refuses this): fall back to growing, still capped.
+        if (total + chunk.length > maxBytes) throw new FetchFailure("response too large", false);
+        buffer = Buffer.concat([buffer.subarray(0, total), chunk]);
+        total = buffer.length;
+        continue;
+      }
+      chunk.copy(buffer, total);
+      total += chunk.length;
+    }
+  } finally {
+    if (!body.readableEnded) discard(body);
+  }
+  return total === buffer.length ? buffer : buffer.subarray(0, total);
 }
 
 /** Drops a body we will not read; undici reports an aborted body as an error, which is expected here. */
