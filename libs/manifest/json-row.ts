@@ -1,10 +1,16 @@
+import type { LineRow } from "./lines.ts";
 import type { ManifestRow } from "./types.ts";
 
 /** A parsed JSON value as a row: an object is a row, anything else an error row. */
 export function jsonRow(index: number, value: unknown, end: number): ManifestRow {
+  return { index, end, ...jsonFields(value) };
+}
+
+/** A parsed row value as fields, or the error row it makes when it is not an object. */
+export function jsonFields(value: unknown): LineRow {
   return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? { index, end, fields: value as Record<string, unknown> }
-    : { index, end, fields: {}, error: "row is not a JSON object" };
+    ? { fields: value as Record<string, unknown> }
+    : { fields: {}, error: "row is not a JSON object" };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Buffer, isUtf8 } from "node:buffer";
 import { ManifestError } from "./manifest-error.ts";
 import { MAX_ROW_BYTES } from "./read-chunks.ts";
+import type { ManifestRow, ResumePoint } from "./types.ts";
 import { bomLength } from "./utf8.ts";
 
 const LF = 0x0a;
@@ -66,4 +67,29 @@ export function countLines(bytes: Uint8Array, from: number, to: number): number 
   let lines = 0;
   for (let i = from; i < to; i++) if (bytes[i] === LF) lines++;
   return lines;
+}
+
+/** What one non-blank line of a line-per-row format means: the row's fields, or why it is unusable. */
+export type LineRow = { fields: Record<string, unknown> } | { fields: Record<string, never>; error: string };
+
+/**
+ * Rows of a line-per-row format (JSONL, txt): blank lines are skipped, a line that is not UTF-8
+ * becomes an error row, every other line is read by `parse`; indexes and end offsets follow.
+ */
+export async function* lineRows(
+  chunks: AsyncIterable<Buffer>,
+  path: string,
+  resumeAt: ResumePoint,
+  parse: (line: string) => LineRow,
+  invalidUtf8: string,
+): AsyncGenerator<ManifestRow> {
+  let index = resumeAt.index;
+  for await (const { lines, ends } of readLines(chunks, path, resumeAt.offset)) {
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k];
+      const end = ends[k]!;
+      if (line === undefined) yield { index: index++, end, fields: {}, error: invalidUtf8 };
+      else if (line.trim() !== "") yield { index: index++, end, ...parse(line) };
+    }
+  }
 }
