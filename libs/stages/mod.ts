@@ -10,3 +10,4 @@ export {
   type RequestStreamServer,
   type RequestStreamServerOptions,
 } from "./request-stream-server.ts";
+export { runStageService, type StageServiceConfig, type StageServiceOptions } from "./stage-service.ts";

@@ -1,7 +1,6 @@
-import { connectBus, startSaturationAdverts } from "@laion-dl/bus";
-import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, startGrpcServer } from "@laion-dl/grpc";
-import { createTransformService } from "@laion-dl/stages";
-import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
+import { loadContracts } from "@laion-dl/grpc";
+import { createTransformService, runStageService } from "@laion-dl/stages";
+import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
 
 /** libuv's default: sharp runs each image on one of these threads. */
@@ -17,33 +16,7 @@ try {
   if (threadpool < config.concurrency) {
     log.error("threadpool_too_small", { UV_THREADPOOL_SIZE: threadpool, concurrency: config.concurrency, effective: threadpool });
   }
-  const server = await startGrpcServer({
-    host: config.host,
-    port: config.port,
-    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
-    services: [{ definition: contracts.transform, implementation: service.handlers }],
-  });
-  // Shutdown aborts `stopping`: streams stop taking requests, answer what they hold and end.
-  server.stopping.addEventListener("abort", () => void service.drain());
-  log.info("listening", { port: server.port, instance: config.instance, concurrency: config.concurrency }); // NOT_SERVING until NATS is up
-
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `transformer-${config.instance}` });
-  log.info("bus_connected", { nats_url: config.nats_url });
-  const stopAdverts = startSaturationAdverts(bus.signals, { service: "transformer", instance: config.instance, capacity: config.concurrency, inFlight: () => service.inFlight() });
-  const stopFollowing = followReadiness(server.health, () => bus.connected);
-  log.info("serving", { port: server.port });
-
-  exitOnSignal(
-    async () => {
-      stopFollowing();
-      stopAdverts();
-      const inFlight = service.inFlight();
-      const how = await server.shutdown(config.grace_ms); // NOT_SERVING first, then drain
-      log.info("grpc_stopped", { how, in_flight_at_stop: inFlight });
-      await bus.close();
-    },
-    { graceMs: config.grace_ms + 2_000, log },
-  );
+  await runStageService({ name: "transformer", definition: contracts.transform, service, config, log });
 } catch (error) {
   exitOnBootFailure(log)(error);
 }

@@ -1,0 +1,66 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { connectBus, startSaturationAdverts, type Bus } from "@laion-dl/bus";
+import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer } from "@laion-dl/grpc";
+import { exitOnSignal, type Logger } from "@laion-dl/telemetry";
+
+export interface StageServiceConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly nats_url: string;
+  readonly instance: string;
+  readonly concurrency: number;
+  readonly grace_ms: number;
+}
+
+export interface StageServiceOptions {
+  readonly name: "fetcher" | "transformer";
+  readonly definition: ServiceDefinition;
+  readonly service: { readonly handlers: object; inFlight(): number; drain(): Promise<void> };
+  readonly config: StageServiceConfig;
+  readonly log: Logger;
+  /** What else the stage does over NATS; returns what to undo once the server has drained. */
+  withBus?(bus: Bus): () => Promise<void> | void;
+}
+
+/**
+ * The life of a stage service (fetcher, transformer): serve gRPC at once (NOT_SERVING), connect
+ * NATS, advertise load every second, follow NATS in health; on SIGTERM/SIGINT drain in-flight
+ * requests, undo the stage's own wiring, close NATS and exit.
+ */
+export async function runStageService(options: StageServiceOptions): Promise<void> {
+  const { config, log, service } = options;
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    services: [{ definition: options.definition, implementation: service.handlers as UntypedServiceImplementation }],
+  });
+  // Shutdown aborts `stopping`: streams stop taking requests, answer what they hold and end.
+  server.stopping.addEventListener("abort", () => void service.drain());
+  log.info("listening", { port: server.port, instance: config.instance, concurrency: config.concurrency }); // NOT_SERVING until NATS is up
+
+  const bus = await connectBus({ servers: config.nats_url.split(","), name: `${options.name}-${config.instance}` });
+  log.info("bus_connected", { nats_url: config.nats_url });
+  const undoStage = options.withBus?.(bus);
+  const stopAdverts = startSaturationAdverts(bus.signals, {
+    service: options.name,
+    instance: config.instance,
+    capacity: config.concurrency,
+    inFlight: () => service.inFlight(),
+  });
+  const stopFollowing = followReadiness(server.health, () => bus.connected);
+  log.info("serving", { port: server.port });
+
+  exitOnSignal(
+    async () => {
+      stopFollowing();
+      stopAdverts();
+      const inFlight = service.inFlight();
+      const how = await server.shutdown(config.grace_ms); // NOT_SERVING first, then drain
+      log.info("grpc_stopped", { how, in_flight_at_stop: inFlight });
+      await undoStage?.();
+      await bus.close();
+    },
+    { graceMs: config.grace_ms + 2_000, log },
+  );
+}
