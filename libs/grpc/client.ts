@@ -1,5 +1,5 @@
 import { credentials, makeClientConstructor, status, type ChannelOptions, type Client, type ServiceDefinition } from "@grpc/grpc-js";
-import { messageSizeOptions } from "./channel-options.ts";
+import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
 import { clientTarget } from "./client-target.ts";
 import { GrpcStatusError } from "./errors.ts";
 
@@ -27,6 +27,7 @@ export function createClient<T extends Client = Client>(definition: ServiceDefin
   const Constructor = makeClientConstructor(definition, "");
   return new Constructor(clientTarget(addresses), credentials.createInsecure(), {
     "grpc.service_config": ROUND_ROBIN_SERVICE_CONFIG,
+    "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     ...messageSizeOptions(options.maxMessageBytes),
     ...options.channelOptions,
   }) as unknown as T;

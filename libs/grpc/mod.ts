@@ -4,7 +4,7 @@ export { startGrpcServer, type GrpcServer, type GrpcServerOptions, type ServiceR
 export { followReadiness, type HealthReporter } from "./health.ts";
 export { createClient, ROUND_ROBIN_SERVICE_CONFIG, waitForReady, type ClientOptions } from "./client.ts";
 export { clientTarget, GrpcTargetError } from "./client-target.ts";
-export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel-options.ts";
+export { DEFAULT_MAX_MESSAGE_BYTES, FLOW_CONTROL_WINDOW_BYTES } from "./channel-options.ts";
 export {
   failStream,
   GrpcStatusError,

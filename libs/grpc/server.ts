@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
-import { messageSizeOptions } from "./channel-options.ts";
+import type { Http2Server } from "node:http2";
+import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
 import { loadContracts } from "./contracts.ts";
 import { addHealth, type HealthReporter } from "./health.ts";
 import { addReflection } from "./reflection.ts";
@@ -65,6 +66,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     const bindHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
     server.bindAsync(`${bindHost}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
+  widenReceiveWindows(server);
 
   const stopping = new AbortController();
   let shuttingDown: Promise<"graceful" | "forced"> | undefined;
@@ -91,6 +93,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     stopping: stopping.signal,
     shutdown,
   };
+}
+
+/**
+ * grpc-js widens a client's HTTP/2 receive window (grpc-node.flow_control_window) but leaves a
+ * server's at 64 KiB, so a large request (an image sent to a transformer) crawls through window
+ * round trips at twice the CPU of a response. Each connection's window is widened as it opens,
+ * through grpc-js's http2 servers: not a public API, so this throws if it is gone and
+ * server_test.ts checks the window a client is offered.
+ */
+function widenReceiveWindows(server: Server): void {
+  const http2Servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(http2Servers instanceof Map) || http2Servers.size === 0) {
+    throw new Error("Expected grpc-js's Server to keep its bound http2 servers in `http2Servers`; update widenReceiveWindows for this grpc-js version");
+  }
+  for (const http2Server of http2Servers.keys() as IterableIterator<Http2Server>) {
+    http2Server.on("session", (session) => {
+      session.settings({ initialWindowSize: FLOW_CONTROL_WINDOW_BYTES });
+      session.setLocalWindowSize(FLOW_CONTROL_WINDOW_BYTES);
+    });
+  }
 }
 
 /** `laion_dl.v1.FetchService` from its definition (every method path is /<service>/<method>). */
