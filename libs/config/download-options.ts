@@ -158,8 +158,10 @@ function parseValue(spec: OptionSpec<string>, value: unknown, source: string): u
   };
   const text = typeof value === "string" ? value.trim() : value;
   if (Array.isArray(spec.kind)) {
-    if (typeof text !== "string" || !spec.kind.includes(text)) fail(`one of ${spec.kind.join(", ")}`);
-    return text;
+    // Python Fire turns `--compute_hash None` into None: the "none" choice.
+    const choice = text === "None" && spec.kind.includes("none") ? "none" : text;
+    if (typeof choice !== "string" || !spec.kind.includes(choice)) fail(`one of ${spec.kind.join(", ")}`);
+    return choice;
   }
   switch (spec.kind) {
     case "string":

@@ -30,11 +30,13 @@ test("config: download options take Python Fire style values", () => {
     save_additional_columns: "['similarity', \"hash\"]",
     max_image_area: "inf",
     caption_col: "None",
+    compute_hash: "None",
   });
   assert.equal(options.resize_only_if_bigger, true);
   assert.deepEqual(options.save_additional_columns, ["similarity", "hash"]);
   assert.equal(options.max_image_area, Infinity);
   assert.equal(options.caption_col, null);
+  assert.equal(options.compute_hash, "none");
   assert.equal(options.image_size, 256);
   assert.throws(() => parseDownloadOptions({ url_list: "x", resize_mode: "stretch" }), /Expected one of no, border/);
   assert.throws(() => parseDownloadOptions({}), /--url_list is required/);
