@@ -1,6 +1,14 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { shardName, ShardJournal, writeShardFiles, type KeyLayout, type OutputFormat, type ShardColumns, type WrittenShard } from "@laion-dl/shard";
+import {
+  openShardWriter,
+  shardName,
+  ShardJournal,
+  type KeyLayout,
+  type OutputFormat,
+  type ShardColumns,
+  type WrittenShard,
+} from "@laion-dl/shard";
 import type { Limiter } from "./limiter.ts";
 import { processSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
 
@@ -39,9 +47,10 @@ export interface ShardAssembly {
 
 /**
  * Drives one shard: every row goes through the stages within the shared window, each outcome
- * is journaled as it completes (rows already in the journal are not processed again), and the
- * shard is written in key order once all rows are in. A failure to read the input leaves the
- * journal for a later resume and writes nothing.
+ * is journaled as it completes (rows already in the journal are not processed again), and goes
+ * on into the shard's files as soon as every row before it has, so that once the last row is in
+ * only finishing the files is left. A failure removes the unfinished files and leaves the journal
+ * for a later resume.
  */
 export function assembleShard(
   context: AssemblyContext,
@@ -56,30 +65,60 @@ export function assembleShard(
     consumed = resolve;
     consumeFailed = reject;
   });
+  inputConsumed.catch(() => {}); // `done` rejects too: callers that only await `done` see the error there
   let openJournal: ShardJournal | undefined;
   const done = (async () => {
     const startTime = Date.now() / 1000;
     await mkdir(context.journalDir, { recursive: true });
-    const journalPath = join(context.journalDir, `${shardName(context.layout, shardId)}.journal`);
+    const name = shardName(context.layout, shardId);
+    const journalPath = join(context.journalDir, `${name}.journal`);
     const journal = await ShardJournal.open(journalPath, context.layout.samplesPerShard);
     openJournal = journal;
+    const spec = {
+      id: shardId,
+      layout: context.layout,
+      columns: context.columns,
+      imageExtension: context.imageExtension,
+      ...(context.outputFormat ? { outputFormat: context.outputFormat } : {}),
+    };
+    const writer = await openShardWriter(context.outputDir, spec, context.recordDir ? { recordDir: context.recordDir } : {}).catch(
+      async (error: unknown) => {
+        await journal.close();
+        throw error;
+      },
+    );
     const inFlight = new Set<Promise<void>>();
     let downloadedBytes = 0;
     let retries = 0;
     let failure: unknown = null;
+    // Rows are read back from the journal rather than kept: a slow row holding the others back
+    // costs disk, not memory. Passes are chained so that one runs at a time, in key order.
+    let nextRow = 0;
+    let writing = Promise.resolve();
+    const advance = () => {
+      writing = writing.then(async () => {
+        while (!failure && journal.has(nextRow)) await writer.append(await journal.read(nextRow++));
+      });
+      writing.catch((error: unknown) => {
+        failure ??= error;
+      });
+    };
     const run = async (input: SampleInput) => {
       try {
         const sample = await processSample(input, context.stages, context.hashAlgorithm, context.sample);
         await journal.append(sample);
         downloadedBytes += sample.downloadedBytes;
         retries += sample.retries;
+        advance();
       } catch (error) {
         failure ??= error;
       } finally {
         context.window.release();
       }
     };
+    advance(); // rows journaled by an earlier run
     let rowCount = 0;
+    let written: WrittenShard;
     try {
       for await (const input of rows) {
         signal?.throwIfAborted();
@@ -93,36 +132,25 @@ export function assembleShard(
       }
       if (failure) throw failure;
       consumed(rowCount);
-    } catch (error) {
-      consumeFailed(error);
       await Promise.all(inFlight);
-      await journal.close();
-      throw error;
-    }
-    await Promise.all(inFlight);
-    try {
       if (failure) throw failure;
       signal?.throwIfAborted();
-      const written = await writeShardFiles(
-        context.outputDir,
-        {
-          id: shardId,
-          rowCount,
-          layout: context.layout,
-          columns: context.columns,
-          imageExtension: context.imageExtension,
-          ...(context.outputFormat ? { outputFormat: context.outputFormat } : {}),
-        },
-        journal,
-        { startTime, ...(context.recordDir ? { recordDir: context.recordDir } : {}) },
-      );
-      await journal.close();
-      await rm(journalPath, { force: true });
-      return { ...written, downloadedBytes, retries };
+      advance();
+      await writing;
+      if (journal.count !== rowCount) throw new Error(`Expected ${rowCount} rows for shard ${name} but its journal holds ${journal.count}`);
+      written = await writer.finish(rowCount, { startTime });
     } catch (error) {
-      await journal.close();
+      failure ??= error; // stops a pass under way
+      consumeFailed(error); // no effect once the input was consumed
+      await Promise.all(inFlight);
+      await writing.catch(() => {}); // its error, if any, is already `failure`
+      await writer.abort();
       throw error;
+    } finally {
+      await journal.close();
     }
+    await rm(journalPath, { force: true });
+    return { ...written, downloadedBytes, retries };
   })();
   done.catch(consumeFailed); // a failure before the loop (journal I/O) also ends the input wait
   return { inputConsumed, done, rowsDone: () => openJournal?.count ?? 0 };

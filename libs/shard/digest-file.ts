@@ -10,6 +10,8 @@ export interface DigestFile {
   readonly input: Transform;
   /** Resolves once every byte is on disk (fsynced) with the file's sha256 and size. */
   readonly done: Promise<{ sha256: string; bytes: number }>;
+  /** Stops writing; resolves once the file is closed, so that removing it removes it for good. */
+  abort(): Promise<void>;
 }
 
 export function createDigestFile(path: string): DigestFile {
@@ -27,7 +29,14 @@ export function createDigestFile(path: string): DigestFile {
     return { sha256: hash.digest("hex"), bytes };
   });
   done.catch(() => {}); // the writer awaits `done`; this only avoids an unhandled rejection before then
-  return { input, done };
+  return {
+    input,
+    done,
+    async abort() {
+      input.destroy();
+      await done.catch(() => {});
+    },
+  };
 }
 
 export async function fsync(path: string): Promise<void> {

@@ -47,6 +47,7 @@ export class ShardJournal {
     return this.#count;
   }
 
+  /** True once the row's record is written, so that read(row) returns it whole. */
   has(row: number): boolean {
     return (this.#offsets[row] ?? -1) >= 0;
   }
@@ -55,7 +56,7 @@ export class ShardJournal {
   async append(sample: JournalSample): Promise<void> {
     const { row } = sample.record;
     if (row < 0 || row >= this.#offsets.length) throw new RangeError(`row ${row} is outside this shard`);
-    if (this.has(row)) throw new Error(`row ${row} is already journaled`);
+    if (this.#lengths[row] !== 0) throw new Error(`row ${row} is already journaled`);
     const meta = Buffer.from(JSON.stringify(sample.record));
     const metaLength = Buffer.alloc(META_LENGTH);
     metaLength.writeUInt32LE(meta.length);
@@ -66,10 +67,12 @@ export class ShardJournal {
     header.writeUInt32LE(body.reduce((crc, part) => crc32(part, crc), 0), 4);
     const offset = this.#end;
     this.#end += RECORD_HEADER + bodyLength;
-    this.#offsets[row] = offset;
+    // The length claims the row now; the offset, which makes has() true, waits for the bytes,
+    // as the shard writer reads a row back as soon as has() says it is there.
     this.#lengths[row] = bodyLength;
-    this.#count++;
     await this.#file.writev([header, ...body], offset);
+    this.#offsets[row] = offset;
+    this.#count++;
   }
 
   /** Reads a journaled sample back. */

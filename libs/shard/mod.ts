@@ -9,7 +9,7 @@ export {
   type ShardColumns,
 } from "./sample.ts";
 export { ShardJournal, type JournalSample } from "./journal.ts";
-export { writeShardFiles, type OutputFormat, type ShardSpec, type WrittenShard } from "./shard-files.ts";
+export { openShardWriter, type OutputFormat, type ShardSpec, type ShardWriter, type WrittenShard } from "./shard-files.ts";
 export type { ShardStats } from "./stats.ts";
 export { removeShard, verifyShard, writeShardRecord, type ShardRecord } from "./shard-record.ts";
 export { readTarSamples, type TarSample } from "./tar-reader.ts";

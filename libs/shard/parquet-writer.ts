@@ -9,6 +9,8 @@ export interface ParquetShardWriter {
   /** `image` fills the image column, when the writer has one; failed rows leave it null. */
   append(metadata: Record<string, unknown>, image?: Buffer): Promise<void>;
   finish(): Promise<{ sha256: string; bytes: number }>;
+  /** Stops writing (no append() in flight); resolves once the file is closed. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function createParquetWriter(path: string, columns: ShardColumns, i
       await writer.close();
       return file.done;
     },
+    abort: () => file.abort(),
   };
 }
 

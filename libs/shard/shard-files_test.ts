@@ -4,7 +4,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { keyLayout, sampleKey, ShardJournal, writeShardFiles, type SampleRecord, type ShardSpec } from "./mod.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { keyLayout, openShardWriter, sampleKey, ShardJournal, type OutputFormat, type SampleRecord, type ShardSpec } from "./mod.ts";
 
 const columns = { additional: [], caption: true, hash: "sha256" };
 
@@ -26,16 +27,23 @@ function record(row: number, status: SampleRecord["status"], errorMessage: strin
   };
 }
 
+const spec: ShardSpec = { id: 3, layout: keyLayout(10), columns, imageExtension: "jpg" };
+const samples = [
+  { record: record(0, "success"), image: Buffer.from("image-zero") },
+  { record: record(1, "failed_to_download", "HTTP Error 404: Not Found"), image: Buffer.alloc(0) },
+  { record: record(2, "success"), image: Buffer.from("image-two") },
+];
+
+/** Journals the samples in `order`, each row going to the writer as soon as the rows before it are in, as the assembler does. */
 async function tinyShard(dir: string, order: number[]) {
-  const spec: ShardSpec = { id: 3, rowCount: 3, layout: keyLayout(10), columns, imageExtension: "jpg" };
   const journal = await ShardJournal.open(join(dir, "00003.journal"), 10);
-  const samples = [
-    { record: record(0, "success"), image: Buffer.from("image-zero") },
-    { record: record(1, "failed_to_download", "HTTP Error 404: Not Found"), image: Buffer.alloc(0) },
-    { record: record(2, "success"), image: Buffer.from("image-two") },
-  ];
-  await Promise.all(order.map((i) => journal.append(samples[i]!)));
-  const written = await writeShardFiles(dir, spec, journal, { startTime: 1, endTime: 2 });
+  const writer = await openShardWriter(dir, spec);
+  let nextRow = 0;
+  for (const i of order) {
+    await journal.append(samples[i]!);
+    while (journal.has(nextRow)) await writer.append(await journal.read(nextRow++));
+  }
+  const written = await writer.finish(samples.length, { startTime: 1, endTime: 2 });
   await journal.close();
   return written;
 }
@@ -84,4 +92,46 @@ test("shard: a journal reopened after a torn write keeps its whole records and d
   await reopened.append({ record: record(1, "failed_to_download", "timeout"), image: Buffer.alloc(0) });
   assert.equal((await reopened.read(1)).record.errorMessage, "timeout");
   assert.equal((await readFile(path)).length > whole.length, true);
+});
+
+test("shard: a journaled row reads as there only once its record is written", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "laion-dl-journal-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const journal = await ShardJournal.open(join(dir, "00000.journal"), 4);
+  t.after(() => journal.close());
+  const appended = journal.append(samples[0]!);
+  assert.equal(journal.has(0), false);
+  await assert.rejects(journal.append(samples[0]!), /row 0 is already journaled/);
+  await appended;
+  assert.equal(journal.has(0), true);
+  assert.equal((await journal.read(0)).image.toString(), "image-zero");
+});
+
+test("shard: the writer takes rows in key order and exactly the count it is finished with", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "laion-dl-shard-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const writer = await openShardWriter(dir, spec);
+  await assert.rejects(writer.append(samples[1]!), /Expected row 0 for shard 00003 but received row 1/);
+  await writer.append(samples[0]!);
+  await assert.rejects(writer.append(samples[0]!), /Expected row 1 for shard 00003 but received row 0/);
+  await writer.append(samples[1]!);
+  await assert.rejects(writer.finish(3, { startTime: 1 }), /Expected 3 rows for shard 00003 but received 2/);
+  await writer.abort();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("shard: abort removes the temporary files and leaves nothing under a final name", { timeout: 10_000 }, async (t) => {
+  for (const outputFormat of ["webdataset", "files", "parquet", "dummy"] satisfies OutputFormat[]) {
+    const dir = await mkdtemp(join(tmpdir(), "laion-dl-shard-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const writer = await openShardWriter(dir, { ...spec, outputFormat }, { recordDir: join(dir, "records") });
+    for (const sample of samples) await writer.append(sample);
+    // The streams open their files in the background; abort once they are all there.
+    const tempFiles = { webdataset: 2, files: 2, parquet: 1, dummy: 0 }[outputFormat];
+    while ((await readdir(dir)).length < tempFiles) await sleep(5);
+    const names = await readdir(dir);
+    assert.ok(names.every((name) => /^\.00003.*\.tmp$/.test(name)), `${outputFormat}: ${names.join(", ")}`);
+    await writer.abort();
+    assert.deepEqual(await readdir(dir), [], outputFormat);
+  }
 });

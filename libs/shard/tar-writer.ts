@@ -21,6 +21,8 @@ export interface TarMember {
 export interface TarWriter {
   add(member: TarMember): Promise<void>;
   finish(): Promise<{ sha256: string; bytes: number }>;
+  /** Stops writing (no add() in flight); resolves once the file is closed. */
+  abort(): Promise<void>;
 }
 
 export function createTarWriter(path: string): TarWriter {
@@ -39,6 +41,10 @@ export function createTarWriter(path: string): TarWriter {
     finish() {
       pack.finalize();
       return file.done;
+    },
+    abort() {
+      pack.destroy();
+      return file.abort();
     },
   };
 }

@@ -183,10 +183,12 @@ function isFinishedAt(done: Set<number>, row: number): boolean {
 test("resume: SIGKILL while a shard is being written leaves only whole files under final names", async (t) => {
   const folder = join(work, "mid-write");
   const { child, exited } = start(downloadArgs(manifest, folder));
-  // The output folder appears once the run has started; kill at the first temporary shard file.
+  // The output folder appears once the run has started. A shard's temporary tar and parquet grow
+  // while it downloads; its temporary stats file appears once they are complete, just before the
+  // renames: kill there.
   while (!(await access(folder).then(() => true, () => false))) await sleep(5);
   const watcher = watch(folder, (_event, name) => {
-    if (name && /^\.\d{5}\.(tar|parquet)\..*\.tmp$/.test(name)) child.kill("SIGKILL");
+    if (name && /^\.\d{5}_stats\.json\..*\.tmp$/.test(name)) child.kill("SIGKILL");
   });
   const exit = await exited;
   watcher.close();
