@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Bus, SaturationAdvert, WorkLease } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
 import {
+  adjustWindow,
   assembleShard,
   createLimiter,
   assemblyOptionsOf,
@@ -190,8 +191,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         return capacity === 0 ? 0 : fleet.reduce((sum, a) => sum + a.inFlight, 0) / capacity;
       };
       const busiest = Math.max(load("fetcher"), load("transformer"));
-      if (busiest > SATURATED) window.setLimit(Math.max(8, Math.floor(window.limit * 0.75)));
-      else if (busiest < RELAXED) window.setLimit(Math.min(options.window, window.limit + 8));
+      adjustWindow(window, busiest > SATURATED ? "saturated" : busiest < RELAXED ? "relaxed" : "steady", { min: 8, max: options.window, step: 8 });
     },
   };
 }
@@ -208,10 +208,16 @@ async function alreadyDone(bus: Bus, jobId: string, shardId: number, outputDir: 
 
 /** Holds a slot of `inner` and then of `outer`: the tighter of the two limits applies. */
 function nestedLimiter(inner: Limiter, outer: Limiter): Limiter {
+  let waiting = 0;
   return {
     async acquire() {
-      await inner.acquire();
-      await outer.acquire();
+      waiting++;
+      try {
+        await inner.acquire();
+        await outer.acquire();
+      } finally {
+        waiting--;
+      }
     },
     release() {
       outer.release();
@@ -223,6 +229,9 @@ function nestedLimiter(inner: Limiter, outer: Limiter): Limiter {
     },
     get limit() {
       return Math.min(inner.limit, outer.limit);
+    },
+    get waiting() {
+      return waiting;
     },
   };
 }

@@ -9,6 +9,8 @@ export interface Limiter {
   setLimit(limit: number): void;
   readonly active: number;
   readonly limit: number;
+  /** Callers waiting for a slot. */
+  readonly waiting: number;
 }
 
 export function createLimiter(initialLimit: number): Limiter {
@@ -43,5 +45,22 @@ export function createLimiter(initialLimit: number): Limiter {
     get limit() {
       return limit;
     },
+    get waiting() {
+      return waiting.length;
+    },
   };
+}
+
+/** What the stage behind a window says about its load. */
+export type StageLoad = "saturated" | "steady" | "relaxed";
+
+/**
+ * One step of a window's AIMD control: a quarter smaller while the stage behind it is saturated
+ * (more samples in flight would only wait there, holding memory), `step` larger while it is
+ * relaxed, always within [min, max].
+ */
+export function adjustWindow(window: Limiter, load: StageLoad, bounds: { readonly min: number; readonly max: number; readonly step: number }): void {
+  const min = Math.min(bounds.min, bounds.max);
+  if (load === "saturated") window.setLimit(Math.max(min, Math.floor(window.limit * 0.75)));
+  else if (load === "relaxed") window.setLimit(Math.min(bounds.max, window.limit + bounds.step));
 }

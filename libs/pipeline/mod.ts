@@ -1,4 +1,4 @@
-export { createLimiter, type Limiter } from "./limiter.ts";
+export { adjustWindow, createLimiter, type Limiter, type StageLoad } from "./limiter.ts";
 export { processSample, type ProcessedSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
 export { assembleShard, type AssembledShard, type AssemblyContext, type ShardAssembly } from "./shard-assembler.ts";
 export { shardGroups, type ShardGroup } from "./shard-groups.ts";

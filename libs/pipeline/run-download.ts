@@ -7,7 +7,7 @@ import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/mani
 import { keyLayout, removeShard, shardName, verifyShard, type ShardColumns } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
 import { claimJobFolder } from "./job-file.ts";
-import { createLimiter } from "./limiter.ts";
+import { adjustWindow, createLimiter } from "./limiter.ts";
 import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
 import type { SampleInput, SampleStages } from "./sample-processor.ts";
 import { shardGroups } from "./shard-groups.ts";
@@ -43,6 +43,8 @@ export class DownloadInterrupted extends Error {
 export const WORK_DIR = ".laion-dl";
 /** Shards whose input is being read or processed at once; bounds the number of open journals. */
 const MAX_OPEN_SHARDS = 4;
+/** How often the download window follows the image workers' queue. */
+const WINDOW_CONTROL_MS = 100;
 
 export function transformOptionsOf(options: DownloadOptions): TransformOptions {
   return {
@@ -235,6 +237,15 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
       }
     },
   };
+  const window = createLimiter(options.thread_count);
+  // thread_count downloads in flight hide the network's latency; when the images queue for a
+  // worker instead, the extra downloads only hold their bodies in memory, so the window shrinks
+  // until the queue is gone and grows back as soon as a worker waits for an image.
+  const bounds = { min: 4 * options.processes_count, max: options.thread_count, step: options.processes_count };
+  const control = setInterval(() => {
+    const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
+    adjustWindow(window, load, bounds);
+  }, WINDOW_CONTROL_MS).unref();
   const workDir = join(options.output_folder, WORK_DIR);
   const context: AssemblyContext = {
     outputDir: options.output_folder,
@@ -243,9 +254,15 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
     layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
     ...assemblyOptionsOf(options),
     stages,
-    window: createLimiter(options.thread_count),
+    window,
   };
-  return { context, close: () => fetcher.close() };
+  return {
+    context,
+    close: () => {
+      clearInterval(control);
+      return fetcher.close();
+    },
+  };
 }
 
 export async function* mapRows<T>(rows: AsyncIterable<ManifestRow>, map: (row: ManifestRow) => T): AsyncGenerator<T> {
