@@ -51,8 +51,10 @@ export async function runDistributed(options: {
   try {
     const stage = { nats_url: nats.url };
     const start = (name: Parameters<typeof startService>[0], settings: Record<string, string>) => startService(name, settings, options.extraEnv);
-    const [fetcher, transformer] = await Promise.all([start("fetcher", { ...stage, allow_private_network: "True" }), start("transformer", stage)]);
-    services.push(fetcher, transformer);
+    const fetcher = await start("fetcher", { ...stage, allow_private_network: "True" });
+    services.push(fetcher);
+    const transformer = await start("transformer", { ...stage, fetcher_addresses: fetcher.address });
+    services.push(transformer);
     const [assembler, ingest] = await Promise.all([
       start("assembler", { ...stage, fetcher_addresses: fetcher.address, transformer_addresses: transformer.address }),
       start("ingest", stage),

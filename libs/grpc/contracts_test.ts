@@ -39,7 +39,7 @@ test("grpc: received messages fill defaults, keep proto names, and tell an absen
   assert.equal(bare.options?.max_image_area, undefined, "absent: no limit");
   assert.deepEqual(bare, {
     id: 5,
-    image: Buffer.alloc(0),
+    digest_algorithms: [],
     options: {
       image_size: 224,
       resize_mode: "",
@@ -56,6 +56,11 @@ test("grpc: received messages fill defaults, keep proto names, and tell an absen
   assert.equal(zero.options?._max_image_area, "max_image_area");
 
   assert.equal(roundTrip({}).options, null, "a message field that was not sent is null");
+
+  // A oneof names the member that was sent: an image or a URL.
+  const byUrl = roundTrip({ id: 1, url: "http://h/a.jpg" });
+  assert.deepEqual([byUrl.source, byUrl.url, byUrl.image], ["url", "http://h/a.jpg", undefined]);
+  assert.deepEqual(roundTrip({ id: 1, image: Buffer.from("x") }).source, "image");
 });
 
 test("grpc: generated/ is what generate-types.ts makes from proto/ (run `pnpm --filter @laion-dl/grpc generate`)", async () => {

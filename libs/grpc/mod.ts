@@ -27,6 +27,7 @@ export type { TransformRequest, TransformRequest__Output } from "./generated/lai
 export type { TransformOptions, TransformOptions__Output } from "./generated/laion_dl/v1/TransformOptions.ts";
 export type { TransformResponse, TransformResponse__Output } from "./generated/laion_dl/v1/TransformResponse.ts";
 export type { EncodedImage, EncodedImage__Output } from "./generated/laion_dl/v1/EncodedImage.ts";
+export type { DownloadOutcome, DownloadOutcome__Output } from "./generated/laion_dl/v1/DownloadOutcome.ts";
 export type { TransformServiceClient, TransformServiceHandlers } from "./generated/laion_dl/v1/TransformService.ts";
 export type { SubmitJobRequest, SubmitJobRequest__Output } from "./generated/laion_dl/v1/SubmitJobRequest.ts";
 export type { SubmitJobResponse, SubmitJobResponse__Output } from "./generated/laion_dl/v1/SubmitJobResponse.ts";

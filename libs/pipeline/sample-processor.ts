@@ -23,10 +23,26 @@ export interface SampleOptions {
   readonly disableAllReencoding?: boolean;
 }
 
+/** What a stage that downloads and transforms in one call returns; the original stays there. */
+export interface FetchedSample {
+  readonly downloadedBytes: number;
+  readonly retries: number;
+  /** Hex digests of the downloaded bytes, for each algorithm asked for. */
+  readonly digests: Readonly<Record<string, string>>;
+  /** The transformed image, or why it was refused. */
+  readonly transformed: TransformedImage | TransformFailure;
+}
+
 /** The two stages a sample passes through; in-process calls or gRPC clients. */
 export interface SampleStages {
   fetch(url: string): Promise<Download>;
   transform(image: Buffer): Promise<TransformedImage>;
+  /**
+   * Both stages where the download happens (the fleet's transformers fetch through the fetchers),
+   * so the original is not carried here and out again. Rejects with a FetchFailure when the
+   * download failed. Absent: fetch, then transform.
+   */
+  fetchAndTransform?(url: string, digestAlgorithms: readonly string[]): Promise<FetchedSample>;
 }
 
 export interface ProcessedSample extends JournalSample {
@@ -56,44 +72,44 @@ export async function processSample(
     exif: null as string | null,
     hash: null as string | null,
   };
-  const failed = (status: SampleRecord["status"], errorMessage: string, download?: Download, retries = download?.retries ?? 0): ProcessedSample => ({
+  const failed = (status: SampleRecord["status"], errorMessage: string, downloadedBytes = 0, retries = 0): ProcessedSample => ({
     record: { ...record, status, errorMessage, retries },
     image: Buffer.alloc(0),
-    downloadedBytes: download?.body.length ?? 0,
+    downloadedBytes,
     retries,
   });
 
   if (input.rowError) return failed("failed_to_download", input.rowError);
   if (typeof input.url !== "string") return failed("failed_to_download", input.url == null ? "missing url" : "url is not a string");
 
-  let download: Download;
+  const algorithms = [...new Set([hashAlgorithm, input.verifyHash?.algorithm].filter((name): name is string => typeof name === "string"))];
+  let fetched: Fetched;
   try {
-    download = await stages.fetch(input.url);
+    fetched =
+      stages.fetchAndTransform && !options.disableAllReencoding
+        ? await stages.fetchAndTransform(input.url, algorithms)
+        : await fetchHere(stages, input.url, algorithms);
   } catch (error) {
-    if (error instanceof FetchFailure) return failed("failed_to_download", error.message, undefined, error.retries);
+    if (error instanceof FetchFailure) return failed("failed_to_download", error.message, 0, error.retries);
     throw error;
   }
+  const { downloadedBytes, retries } = fetched;
+  const body = "body" in fetched ? fetched.body : undefined;
   // Like img2dataset, the hash of the original bytes is kept even when the image then fails.
-  if (hashAlgorithm) record.hash = createHash(hashAlgorithm).update(download.body).digest("hex");
+  if (hashAlgorithm) record.hash = fetched.digests[hashAlgorithm] ?? null;
   if (input.verifyHash) {
-    const digest = createHash(input.verifyHash.algorithm).update(download.body).digest("hex");
     const expected = input.verifyHash.expected;
-    if (typeof expected !== "string" || expected.toLowerCase() !== digest) return failed("failed_to_download", "hash mismatch", download);
+    const digest = fetched.digests[input.verifyHash.algorithm];
+    if (typeof expected !== "string" || expected.toLowerCase() !== digest) return failed("failed_to_download", "hash mismatch", downloadedBytes, retries);
   }
-  if (options.disableAllReencoding) {
-    if (options.extractExif) record.exif = await readExif(download.body);
-    const success = { ...record, status: "success" as const, errorMessage: null, retries: download.retries };
-    return { record: success, image: download.body, downloadedBytes: download.body.length, retries: download.retries };
+  if (options.disableAllReencoding && body) {
+    if (options.extractExif) record.exif = await readExif(body);
+    return { record: { ...record, status: "success", errorMessage: null, retries }, image: body, downloadedBytes, retries };
   }
-  let result: TransformedImage;
-  try {
-    result = await stages.transform(download.body);
-  } catch (error) {
-    if (error instanceof TransformFailure) return failed("failed_to_resize", error.message, download);
-    throw error;
-  }
+  const result = "body" in fetched ? await transformedOrRefused(stages, fetched.body) : fetched.transformed;
+  if (result instanceof TransformFailure) return failed("failed_to_resize", result.message, downloadedBytes, retries);
   // The transform read the header already; a transformer that predates extract_exif returns none.
-  if (options.extractExif) record.exif = result.exif !== undefined ? result.exif : await readExif(download.body);
+  if (options.extractExif) record.exif = result.exif !== undefined ? result.exif : body ? await readExif(body) : null;
   return {
     record: {
       ...record,
@@ -103,10 +119,28 @@ export async function processSample(
       height: result.height,
       originalWidth: result.originalWidth,
       originalHeight: result.originalHeight,
-      retries: download.retries,
+      retries,
     },
     image: result.image,
-    downloadedBytes: download.body.length,
-    retries: download.retries,
+    downloadedBytes,
+    retries,
   };
+}
+
+/** A download done here (its body, to transform next) or by a fused stage (already transformed). */
+type Fetched = FetchedSample | (Omit<FetchedSample, "transformed"> & { readonly body: Buffer });
+
+async function fetchHere(stages: SampleStages, url: string, algorithms: readonly string[]): Promise<Fetched> {
+  const { body, retries } = await stages.fetch(url);
+  const digests = Object.fromEntries(algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(body).digest("hex")]));
+  return { body, downloadedBytes: body.length, retries, digests };
+}
+
+async function transformedOrRefused(stages: SampleStages, body: Buffer): Promise<TransformedImage | TransformFailure> {
+  try {
+    return await stages.transform(body);
+  } catch (error) {
+    if (error instanceof TransformFailure) return error;
+    throw error;
+  }
 }

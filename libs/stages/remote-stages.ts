@@ -8,9 +8,11 @@ import {
   type FetchResponse__Output,
   type FetchServiceClient,
   type TransformRequest,
+  type Failure__Output,
   type TransformResponse__Output,
   type TransformServiceClient,
 } from "@laion-dl/grpc";
+import type { FetchedSample } from "@laion-dl/pipeline";
 import { TransformFailure, type TransformedImage, type TransformOptions } from "@laion-dl/transform";
 import { RemoteStageError } from "./errors.ts";
 import { createStreamPool, type StreamPool } from "./stream-pool.ts";
@@ -19,9 +21,10 @@ import { transformOptionsToProto } from "./transform-options.ts";
 export interface RemoteStagesOptions {
   /** Fetcher replicas: `dns:///fetcher.<ns>.svc.cluster.local:50051` (headless Service), or `host:port`s. */
   readonly fetcherAddresses: string | readonly string[];
-  readonly transformerAddresses: string | readonly string[];
+  /** Absent for a fetch-only client (a transformer's own fetches): transforms then reject. */
+  readonly transformerAddresses?: string | readonly string[];
   /** Sent with every transform request: the job's resize and encode options. */
-  readonly transform: TransformOptions;
+  readonly transform?: TransformOptions;
   /** Bidi streams kept open to each service; each is balanced to a replica when it opens. Default 4. */
   readonly streamsPerService?: number;
   /** Largest message either way; default DEFAULT_MAX_MESSAGE_BYTES (48 MiB). */
@@ -38,6 +41,11 @@ export interface RemoteStages {
   fetch(url: string): Promise<Download>;
   /** The transformed image, or a TransformFailure when the transformer refused it. */
   transform(image: Buffer): Promise<TransformedImage>;
+  /**
+   * A transformer downloads the image through its fetchers and transforms it: the original
+   * crosses one hop instead of two. A FetchFailure when the download failed.
+   */
+  fetchAndTransform(url: string, digestAlgorithms: readonly string[]): Promise<FetchedSample>;
   /** Requests sent and not answered yet, both services together. */
   inFlight(): number;
   /** Rejects pending requests with RemoteStageError, closes the streams and channels. */
@@ -60,19 +68,23 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   for (const [name, value] of [["requestTimeoutMs", requestTimeoutMs], ["maxStreamAgeMs", maxStreamAgeMs]] as const) {
     if (!(value > 0)) throw new RangeError(`Expected positive number for ${name} but received ${value}`);
   }
+  const { transformerAddresses, transform } = options;
   clientTarget(options.fetcherAddresses); // throws GrpcTargetError now rather than on first use
-  clientTarget(options.transformerAddresses);
-  const transformOptions = transformOptionsToProto(options.transform);
+  if (transformerAddresses !== undefined) clientTarget(transformerAddresses);
+  if ((transformerAddresses === undefined) !== (transform === undefined)) {
+    throw new RangeError("Expected transformerAddresses and transform together, or neither");
+  }
+  const transformOptions = transform && transformOptionsToProto(transform);
 
   let closed = false;
   let fetchPool: StreamPool<FetchRequest, FetchResponse__Output> | undefined;
   let transformPool: StreamPool<TransformRequest, TransformResponse__Output> | undefined;
   const clients = loadContracts().then((contracts) => {
     const fetcher = createClient<FetchServiceClient>(contracts.fetch, options.fetcherAddresses, clientOptions);
-    const transformer = createClient<TransformServiceClient>(contracts.transform, options.transformerAddresses, clientOptions);
+    const transformer = transformerAddresses === undefined ? undefined : createClient<TransformServiceClient>(contracts.transform, transformerAddresses, clientOptions);
     const common = { streams, requestTimeoutMs, maxStreamAgeMs };
     fetchPool = createStreamPool({ ...common, name: "fetcher", open: () => fetcher.Fetch() });
-    transformPool = createStreamPool({ ...common, name: "transformer", open: () => transformer.Transform() });
+    transformPool = transformer && createStreamPool({ ...common, name: "transformer", open: () => transformer.Transform() });
     if (closed) closePools();
     return { fetcher, transformer, fetchPool, transformPool };
   });
@@ -88,36 +100,64 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
     if (closed) throw new RemoteStageError("Expected open remote stages but they are closed");
     return ready;
   };
+  const transformer = async () => {
+    const { transformPool } = await ready();
+    if (!transformPool || !transformOptions) throw new RemoteStageError("Expected transformer addresses for a transform but these stages have none");
+    return { transformPool, transformOptions };
+  };
+
+  const transformed = (response: TransformResponse__Output): TransformedImage => {
+    if (response.result === "image" && response.image) {
+      const { data, width, height, original_width, original_height, exif } = response.image;
+      // Asked for but absent: the transformer could not read the block (null), as in-process.
+      const exifColumn = transform?.extractExif ? { exif: exif ?? null } : {};
+      return { image: data, width, height, originalWidth: original_width, originalHeight: original_height, ...exifColumn };
+    }
+    if (response.result === "failure" && response.failure) throw new TransformFailure(response.failure.message);
+    throw new RemoteStageError(`Expected an image or a failure from the transformer but received neither for request ${response.id}`);
+  };
 
   return {
     async fetch(url) {
       const response = await (await ready()).fetchPool.request((id) => ({ id, url }));
       if (response.result === "body" && response.body) return { body: response.body, retries: response.retries };
-      if (response.result === "failure" && response.failure) {
-        const { message, retryable, retry_after_seconds } = response.failure;
-        throw new FetchFailure(message, retryable, retry_after_seconds);
-      }
+      if (response.result === "failure" && response.failure) throw fetchFailure(response.failure, response.retries);
       throw new RemoteStageError(`Expected a body or a failure from the fetcher but received neither for request ${response.id}`);
     },
     async transform(image) {
-      const response = await (await ready()).transformPool.request((id) => ({ id, image, options: transformOptions }));
-      if (response.result === "image" && response.image) {
-        const { data, width, height, original_width, original_height, exif } = response.image;
-        // Asked for but absent: the transformer could not read the block (null), as in-process.
-        const exifColumn = options.transform.extractExif ? { exif: exif ?? null } : {};
-        return { image: data, width, height, originalWidth: original_width, originalHeight: original_height, ...exifColumn };
+      const { transformPool, transformOptions } = await transformer();
+      return transformed(await transformPool.request((id) => ({ id, image, options: transformOptions })));
+    },
+    async fetchAndTransform(url, digestAlgorithms) {
+      const { transformPool, transformOptions } = await transformer();
+      const response = await transformPool.request((id) => ({ id, url, options: transformOptions, digest_algorithms: [...digestAlgorithms] }));
+      const download = response.download;
+      // No outcome: the transformer could not ask a fetcher (none answered); not the row's result.
+      if (!download) throw new RemoteStageError(`Expected a download outcome from the transformer for request ${response.id}: ${response.failure?.message ?? "none given"}`);
+      if (download.failure) throw fetchFailure(download.failure, download.retries);
+      let image: TransformedImage | TransformFailure;
+      try {
+        image = transformed(response);
+      } catch (error) {
+        if (!(error instanceof TransformFailure)) throw error;
+        image = error;
       }
-      if (response.result === "failure" && response.failure) throw new TransformFailure(response.failure.message);
-      throw new RemoteStageError(`Expected an image or a failure from the transformer but received neither for request ${response.id}`);
+      return { downloadedBytes: download.bytes, retries: download.retries, digests: download.digests, transformed: image };
     },
     inFlight: () => (fetchPool?.pending() ?? 0) + (transformPool?.pending() ?? 0),
     async close() {
       if (closed) return;
       closed = true;
       closePools();
-      const { fetcher, transformer } = await clients.catch(() => ({ fetcher: undefined, transformer: undefined }));
-      fetcher?.close();
-      transformer?.close();
+      const channels = await clients.catch(() => undefined);
+      channels?.fetcher.close();
+      channels?.transformer?.close();
     },
   };
+}
+
+function fetchFailure({ message, retryable, retry_after_seconds }: Failure__Output, retries: number): FetchFailure {
+  const failure = new FetchFailure(message, retryable, retry_after_seconds);
+  failure.retries = retries;
+  return failure;
 }

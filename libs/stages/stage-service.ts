@@ -20,11 +20,15 @@ export interface StageServiceOptions {
   readonly log: Logger;
   /** What else the stage does over NATS; returns what to undo once the server has drained. */
   withBus?(bus: Bus): () => Promise<void> | void;
+  /** What else must answer before the stage serves (a transformer's fetchers); default nothing. */
+  ready?(): boolean;
+  /** Closes the stage's own clients once the server has drained. */
+  close?(): Promise<void>;
 }
 
 /**
  * The life of a stage service (fetcher, transformer): serve gRPC at once (NOT_SERVING), connect
- * NATS, advertise load every second, follow NATS in health; on SIGTERM/SIGINT drain in-flight
+ * NATS, advertise load every second, follow NATS (and `ready`) in health; on SIGTERM/SIGINT drain in-flight
  * requests, undo the stage's own wiring, close NATS and exit.
  */
 export async function runStageService(options: StageServiceOptions): Promise<void> {
@@ -48,7 +52,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
     capacity: config.concurrency,
     inFlight: () => service.inFlight(),
   });
-  const stopFollowing = followReadiness(server.health, () => bus.connected);
+  const stopFollowing = followReadiness(server.health, () => bus.connected && (options.ready?.() ?? true));
   log.info("serving", { port: server.port });
 
   exitOnSignal(
@@ -59,6 +63,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
       const how = await server.shutdown(config.grace_ms); // NOT_SERVING first, then drain
       log.info("grpc_stopped", { how, in_flight_at_stop: inFlight });
       await undoStage?.();
+      await options.close?.();
       await bus.close();
     },
     { graceMs: config.grace_ms + 2_000, log },

@@ -1,6 +1,9 @@
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import sharp from "sharp";
+import { FetchFailure, type Download } from "@laion-dl/fetch";
 import { toFailure, type TransformRequest__Output, type TransformResponse, type TransformServiceHandlers } from "@laion-dl/grpc";
+import { createLimiter } from "@laion-dl/pipeline";
 import { TransformFailure, transformImage } from "@laion-dl/transform";
 import { createRequestStreamServer } from "./request-stream-server.ts";
 import { transformOptionsFromProto } from "./transform-options.ts";
@@ -8,21 +11,33 @@ import { transformOptionsFromProto } from "./transform-options.ts";
 export interface TransformServiceOptions {
   /** Images transformed at once; default the core count (one libvips thread each). */
   readonly concurrency?: number;
-  onActivity?(inFlight: number): void;
+  /** Downloads the image of a `url` request (the fetcher fleet); without it such requests fail. */
+  readonly fetch?: (url: string) => Promise<Download>;
+  /**
+   * Requests worked on at once, downloads included. Default: with `fetch`, 256 (an assembler's
+   * window: downloads wait on the network, not on this machine); without, `concurrency`, so that
+   * images sent in requests wait in the caller rather than here.
+   */
+  readonly maxRequests?: number;
 }
 
 export interface TransformService {
   /** Register with startGrpcServer: `{ definition: contracts.transform, implementation: handlers }`. */
   readonly handlers: TransformServiceHandlers;
   readonly concurrency: number;
+  /** Images being transformed now (downloads in progress are not load on this service). */
   inFlight(): number;
-  /** Stops reading requests, answers the images in flight, ends every stream. */
+  /** Stops reading requests, answers the requests in flight, ends every stream. */
   drain(): Promise<void>;
 }
+
+const DEFAULT_MAX_REQUESTS = 256;
 
 /**
  * laion_dl.v1.TransformService over transformImage. A refused image (TransformFailure) is answered
  * in band with `retryable: false`; anything unexpected with `retryable: true`, and the stream stays up.
+ * A `url` request is downloaded through `fetch` first, outside the image slots, and answered with
+ * its DownloadOutcome: a download failure in band, the digests asked for, then the image.
  * Sets sharp to one libvips thread per image and no cache: many images at once scale better, and
  * the parallelism is this service's `concurrency` (bounded in turn by UV_THREADPOOL_SIZE).
  */
@@ -30,34 +45,58 @@ export function createTransformService(options: TransformServiceOptions = {}): T
   const concurrency = options.concurrency ?? availableParallelism();
   sharp.cache(false);
   sharp.concurrency(1);
+  const imageSlots = createLimiter(concurrency);
+
+  const transformed = async (id: number, image: Buffer, proto: TransformRequest__Output["options"]): Promise<TransformResponse> => {
+    await imageSlots.acquire();
+    try {
+      const result = await transformImage(image, transformOptionsFromProto(proto));
+      return {
+        id,
+        image: {
+          data: result.image,
+          width: result.width,
+          height: result.height,
+          original_width: result.originalWidth,
+          original_height: result.originalHeight,
+          ...(typeof result.exif === "string" ? { exif: result.exif } : {}),
+        },
+      };
+    } catch (error) {
+      if (error instanceof TransformFailure) return { id, failure: { message: error.message, retryable: false } };
+      throw error;
+    } finally {
+      imageSlots.release();
+    }
+  };
+
+  const downloadedThenTransformed = async (request: TransformRequest__Output & { url: string }): Promise<TransformResponse> => {
+    if (!options.fetch) throw new Error("Expected a fetcher for url requests but this transformer has none");
+    let download: Download;
+    try {
+      download = await options.fetch(request.url);
+    } catch (error) {
+      if (!(error instanceof FetchFailure)) throw error;
+      const failure = { message: error.message, retryable: error.retryable, ...(error.retryAfter !== undefined ? { retry_after_seconds: error.retryAfter } : {}) };
+      return { id: request.id, download: { bytes: 0, retries: error.retries, failure } };
+    }
+    const digests = Object.fromEntries(request.digest_algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(download.body).digest("hex")]));
+    const outcome = { bytes: download.body.length, retries: download.retries, digests };
+    return { ...(await transformed(request.id, download.body, request.options)), download: outcome };
+  };
+
   const server = createRequestStreamServer<TransformRequest__Output, TransformResponse>({
-    concurrency,
-    async handle({ id, image, options: proto }) {
-      try {
-        const result = await transformImage(image, transformOptionsFromProto(proto));
-        return {
-          id,
-          image: {
-            data: result.image,
-            width: result.width,
-            height: result.height,
-            original_width: result.originalWidth,
-            original_height: result.originalHeight,
-            ...(typeof result.exif === "string" ? { exif: result.exif } : {}),
-          },
-        };
-      } catch (error) {
-        if (error instanceof TransformFailure) return { id, failure: { message: error.message, retryable: false } };
-        throw error;
-      }
-    },
+    concurrency: options.maxRequests ?? (options.fetch ? DEFAULT_MAX_REQUESTS : concurrency),
+    handle: (request) =>
+      request.source === "url" && request.url !== undefined
+        ? downloadedThenTransformed({ ...request, url: request.url })
+        : transformed(request.id, request.image ?? Buffer.alloc(0), request.options),
     onError: ({ id }, error) => ({ id, failure: { ...toFailure(error), retryable: true } }),
-    ...(options.onActivity ? { onActivity: options.onActivity } : {}),
   });
   return {
     handlers: { Transform: (call) => server.serve(call) },
     concurrency,
-    inFlight: server.inFlight,
+    inFlight: () => imageSlots.active,
     drain: server.drain,
   };
 }

@@ -1,5 +1,5 @@
-import { loadContracts } from "@laion-dl/grpc";
-import { createTransformService, runStageService } from "@laion-dl/stages";
+import { connectivityState, createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type FetchServiceClient } from "@laion-dl/grpc";
+import { createRemoteStages, createTransformService, runStageService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
 
@@ -10,13 +10,27 @@ const log = createLogger("transformer");
 try {
   const config = readTransformerConfig();
   const contracts = await loadContracts();
-  const service = createTransformService({ concurrency: config.concurrency });
+  // URL requests are downloaded by the fetcher fleet, so an original crosses one hop, not two.
+  const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses });
+  const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const service = createTransformService({ concurrency: config.concurrency, fetch: (url) => fetchers.fetch(url) });
   // The pool is sized when the process starts (package.json's start script sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
   if (threadpool < config.concurrency) {
     log.error("threadpool_too_small", { UV_THREADPOOL_SIZE: threadpool, concurrency: config.concurrency, effective: threadpool });
   }
-  await runStageService({ name: "transformer", definition: contracts.transform, service, config, log });
+  await runStageService({
+    name: "transformer",
+    definition: contracts.transform,
+    service,
+    config,
+    log,
+    ready: () => fetcherProbe.getChannel().getConnectivityState(true) === connectivityState.READY,
+    close: async () => {
+      fetcherProbe.close();
+      await fetchers.close();
+    },
+  });
 } catch (error) {
   exitOnBootFailure(log)(error);
 }

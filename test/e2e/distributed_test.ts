@@ -124,6 +124,9 @@ async function assemblerStatus(service: ServiceProcess): Promise<AssemblerStatus
   }
 }
 
+// Transformers download URL requests through the fetchers (the original crosses one hop).
+const transformerSettings = () => ({ nats_url: nats.url, fetcher_addresses: fleet.fetchers.map((f) => f.address).join(",") });
+
 const startAssembler = () =>
   startService("assembler", {
     nats_url: nats.url,
@@ -146,10 +149,8 @@ before(async () => {
   reference = await outputDigests(join(work, "embedded"));
 
   const stage = { nats_url: nats.url };
-  [fleet.fetchers, fleet.transformers] = await Promise.all([
-    Promise.all([startService("fetcher", { ...stage, allow_private_network: "True" }), startService("fetcher", { ...stage, allow_private_network: "True" })]),
-    Promise.all([startService("transformer", stage), startService("transformer", stage)]),
-  ]);
+  fleet.fetchers = await Promise.all([startService("fetcher", { ...stage, allow_private_network: "True" }), startService("fetcher", { ...stage, allow_private_network: "True" })]);
+  fleet.transformers = await Promise.all([startService("transformer", transformerSettings()), startService("transformer", transformerSettings())]);
   fleet.assemblers = await Promise.all([startAssembler(), startAssembler()]);
   fleet.ingest = [await startService("ingest", stage)];
 });
@@ -252,7 +253,7 @@ describe("distributed faults", () => {
     const status = await waitForJob(jobId);
     assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
     assert.deepEqual(await outputDigests(output), reference);
-    fleet.transformers[1] = await startService("transformer", { nats_url: nats.url }, { port: victim.port });
+    fleet.transformers[1] = await startService("transformer", transformerSettings(), { port: victim.port });
   });
 
   test("distributed: an ingest SIGKILLed mid-manifest is resumed by the next ingest, with the same bytes", async () => {
@@ -308,7 +309,7 @@ test("distributed: seeded fault injection — three random SIGKILLs of random pr
       const index = randomInt(random, 0, group.length - 1);
       const dead = group[index]!;
       await dead.kill("SIGKILL");
-      const settings: Record<string, string> = victim === "fetcher" ? { nats_url: nats.url, allow_private_network: "True" } : { nats_url: nats.url };
+      const settings: Record<string, string> = victim === "fetcher" ? { nats_url: nats.url, allow_private_network: "True" } : transformerSettings();
       group[index] = await startService(victim, settings, { port: dead.port }); // the same address, as a restarted pod
     } else if (victim === "assembler") {
       const index = randomInt(random, 0, fleet.assemblers.length - 1);

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { DownloadOutcome as _laion_dl_v1_DownloadOutcome, DownloadOutcome__Output as _laion_dl_v1_DownloadOutcome__Output } from './laion_dl/v1/DownloadOutcome.ts';
 import type { EncodedImage as _laion_dl_v1_EncodedImage, EncodedImage__Output as _laion_dl_v1_EncodedImage__Output } from './laion_dl/v1/EncodedImage.ts';
 import type { Failure as _laion_dl_v1_Failure, Failure__Output as _laion_dl_v1_Failure__Output } from './laion_dl/v1/Failure.ts';
 import type { TransformOptions as _laion_dl_v1_TransformOptions, TransformOptions__Output as _laion_dl_v1_TransformOptions__Output } from './laion_dl/v1/TransformOptions.ts';
@@ -15,6 +16,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   laion_dl: {
     v1: {
+      DownloadOutcome: MessageTypeDefinition<_laion_dl_v1_DownloadOutcome, _laion_dl_v1_DownloadOutcome__Output>
       EncodedImage: MessageTypeDefinition<_laion_dl_v1_EncodedImage, _laion_dl_v1_EncodedImage__Output>
       Failure: MessageTypeDefinition<_laion_dl_v1_Failure, _laion_dl_v1_Failure__Output>
       TransformOptions: MessageTypeDefinition<_laion_dl_v1_TransformOptions, _laion_dl_v1_TransformOptions__Output>

@@ -16,6 +16,21 @@ export interface TransformRequest {
    * How to transform it. Sent with every request so a transformer holds no per-job state.
    */
   'options'?: (_laion_dl_v1_TransformOptions | null);
+  /**
+   * The manifest row's URL, exactly as written. The transformer has one of its fetchers
+   * download it and answers with `download` too: the original then crosses one hop
+   * (fetcher → transformer) instead of two (fetcher → assembler → transformer).
+   */
+  'url'?: (string);
+  /**
+   * With `url`: the digests of the downloaded bytes to return ("md5", "sha256", "sha512"), for
+   * the hash column and verify_hash.
+   */
+  'digest_algorithms'?: (string)[];
+  /**
+   * The image, one way or the other.
+   */
+  'source'?: "image"|"url";
 }
 
 export interface TransformRequest__Output {
@@ -26,9 +41,24 @@ export interface TransformRequest__Output {
   /**
    * The original image bytes as fetched (FetchResponse.body).
    */
-  'image': (Buffer);
+  'image'?: (Buffer);
   /**
    * How to transform it. Sent with every request so a transformer holds no per-job state.
    */
   'options': (_laion_dl_v1_TransformOptions__Output | null);
+  /**
+   * The manifest row's URL, exactly as written. The transformer has one of its fetchers
+   * download it and answers with `download` too: the original then crosses one hop
+   * (fetcher → transformer) instead of two (fetcher → assembler → transformer).
+   */
+  'url'?: (string);
+  /**
+   * With `url`: the digests of the downloaded bytes to return ("md5", "sha256", "sha512"), for
+   * the hash column and verify_hash.
+   */
+  'digest_algorithms': (string)[];
+  /**
+   * The image, one way or the other.
+   */
+  'source'?: "image"|"url";
 }

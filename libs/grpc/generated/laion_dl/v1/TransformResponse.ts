@@ -2,6 +2,7 @@
 
 import type { EncodedImage as _laion_dl_v1_EncodedImage, EncodedImage__Output as _laion_dl_v1_EncodedImage__Output } from '../../laion_dl/v1/EncodedImage.ts';
 import type { Failure as _laion_dl_v1_Failure, Failure__Output as _laion_dl_v1_Failure__Output } from '../../laion_dl/v1/Failure.ts';
+import type { DownloadOutcome as _laion_dl_v1_DownloadOutcome, DownloadOutcome__Output as _laion_dl_v1_DownloadOutcome__Output } from '../../laion_dl/v1/DownloadOutcome.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TransformResponse {
@@ -18,6 +19,11 @@ export interface TransformResponse {
    * failed_to_resize.
    */
   'failure'?: (_laion_dl_v1_Failure | null);
+  /**
+   * Set in the answer to a `url` request: how its download went. When the download failed,
+   * `download.failure` says why (the row becomes failed_to_download) and `result` is unset.
+   */
+  'download'?: (_laion_dl_v1_DownloadOutcome | null);
   'result'?: "image"|"failure";
 }
 
@@ -35,5 +41,10 @@ export interface TransformResponse__Output {
    * failed_to_resize.
    */
   'failure'?: (_laion_dl_v1_Failure__Output | null);
+  /**
+   * Set in the answer to a `url` request: how its download went. When the download failed,
+   * `download.failure` says why (the row becomes failed_to_download) and `result` is unset.
+   */
+  'download': (_laion_dl_v1_DownloadOutcome__Output | null);
   'result'?: "image"|"failure";
 }
