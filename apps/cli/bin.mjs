@@ -1,7 +1,52 @@
 #!/usr/bin/env node
-// Entry point that runs the TypeScript CLI directly: tsx is resolved next to this file, so the
-// command works from any working directory without a build step.
-import { register } from "tsx/esm/api";
+// Entry point that runs the TypeScript CLI without a build step. The workspace's TypeScript is
+// bundled by esbuild into one cached ES module on each start (tens of milliseconds), the packages
+// from node_modules stay where pnpm put them; running from a bundle instead of through tsx's
+// loader spares the process tsx's hooks thread, about 40 MB of RSS.
+import { createHash } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
-register();
-await import("./main.ts");
+const here = dirname(fileURLToPath(import.meta.url));
+const cacheDir = join(here, "..", "..", "node_modules", ".cache", "laion-dl");
+
+const { outputFiles } = await build({
+  entryPoints: [join(here, "main.ts")],
+  bundle: true,
+  write: false,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "error",
+  plugins: [
+    {
+      name: "laion-dl-launch",
+      setup(build) {
+        // Anything not of this workspace is imported from its resolved file, so the bundle runs
+        // from the cache folder whatever pnpm's layout.
+        build.onResolve({ filter: /^[^./]/ }, async (args) => {
+          if (args.path.startsWith("@laion-dl/") || args.path.startsWith("node:") || args.pluginData === "resolving") return undefined;
+          const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "resolving" });
+          if (resolved.errors.length > 0) return { errors: resolved.errors };
+          return resolved.external ? { path: args.path, external: true } : { path: pathToFileURL(resolved.path).href, external: true };
+        });
+        // Modules that find files beside themselves (proto/, services/) keep their own location.
+        build.onLoad({ filter: /\.ts$/ }, async (args) => {
+          const { readFile } = await import("node:fs/promises");
+          const source = await readFile(args.path, "utf8");
+          return { contents: source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
+        });
+      },
+    },
+  ],
+});
+const code = outputFiles[0].contents;
+// Named by content: concurrent starts write the same bytes, and an unchanged tree reuses the file.
+const bundle = join(cacheDir, `cli-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+await mkdir(cacheDir, { recursive: true });
+const temp = `${bundle}.${process.pid}.tmp`;
+await writeFile(temp, code);
+await rename(temp, bundle);
+await import(pathToFileURL(bundle).href);
