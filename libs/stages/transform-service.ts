@@ -82,7 +82,12 @@ export function createTransformService(options: TransformServiceOptions = {}): T
     }
     const digests = Object.fromEntries(request.digest_algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(download.body).digest("hex")]));
     const outcome = { bytes: download.body.length, retries: download.retries, digests };
-    return { ...(await transformed(request.id, download.body, request.options)), download: outcome };
+    try {
+      return { ...(await transformed(request.id, download.body, request.options)), download: outcome };
+    } catch (error) {
+      // Downloaded, then something unexpected: answered like an image request's, with the outcome.
+      return { id: request.id, failure: { ...toFailure(error), retryable: true }, download: outcome };
+    }
   };
 
   const server = createRequestStreamServer<TransformRequest__Output, TransformResponse>({

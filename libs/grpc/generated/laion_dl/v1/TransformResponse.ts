@@ -22,6 +22,7 @@ export interface TransformResponse {
   /**
    * Set in the answer to a `url` request: how its download went. When the download failed,
    * `download.failure` says why (the row becomes failed_to_download) and `result` is unset.
+   * Absent with a `failure` when no fetcher answered: not the row's result, ask again later.
    */
   'download'?: (_laion_dl_v1_DownloadOutcome | null);
   'result'?: "image"|"failure";
@@ -44,6 +45,7 @@ export interface TransformResponse__Output {
   /**
    * Set in the answer to a `url` request: how its download went. When the download failed,
    * `download.failure` says why (the row becomes failed_to_download) and `result` is unset.
+   * Absent with a `failure` when no fetcher answered: not the row's result, ask again later.
    */
   'download': (_laion_dl_v1_DownloadOutcome__Output | null);
   'result'?: "image"|"failure";
