@@ -59,13 +59,15 @@ const results: BenchResults = {
   totalSeconds: 0,
 };
 
+const corpusSettings = { baseUrl: fixture.baseUrl, rows: options.rows, seed: options.seed, jobExtra: options.jobExtra };
+
 /** Before each timed run: at least a second's pause, and a quiet machine if it comes soon enough. */
 const quiet = () => waitForQuiet(options.quietWait, log);
 
 // 2. The ceiling: sharp alone over in-memory buffers.
 if (!options.skip.has("ceiling")) {
   log(`ceiling: sharp alone on in-memory buffers, ${options.repeat} pass(es) per setting`);
-  results.ceiling = await runCeiling({ baseUrl: fixture.baseUrl, rows: options.rows, seed: options.seed, jobExtra: options.jobExtra }, options.ceilingConfigs, options.repeat, log, quiet);
+  results.ceiling = await runCeiling(corpusSettings, options.ceilingConfigs, options.repeat, log, quiet);
 }
 
 // 3 and 6. Embedded: ./bin/laion-dl download, as a user runs it.
@@ -83,8 +85,18 @@ const embeddedRun = async (perShard: number, label: string, cpuProfDir?: string)
 if (!options.skip.has("embedded")) {
   log(`embedded: ./bin/laion-dl download, ${BIG_SHARDS} per shard, ${options.repeat} run(s)`);
   const runs: EmbeddedRun[] = [];
-  for (let i = 1; i <= options.repeat; i++) runs.push(await embeddedRun(BIG_SHARDS, `run ${i}`));
-  results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs };
+  // This machine's speed drifts by 10-20 % over minutes: each run also gets a ceiling pass of the
+  // best setting just before it, and its ratio to that pass.
+  const paired: number[] = [];
+  const best = results.ceiling?.best;
+  for (let i = 1; i <= options.repeat; i++) {
+    if (best) {
+      const beside = await runCeiling(corpusSettings, [{ concurrency: best.concurrency, jobs: best.jobs }], 1, log, quiet);
+      paired.push(beside.best.imagesPerSecond);
+    }
+    runs.push(await embeddedRun(BIG_SHARDS, `run ${i}`));
+  }
+  results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs, pairedCeiling: paired };
 }
 if (!options.skip.has("small-shards")) {
   log(`embedded: ${options.smallShards} per shard`);
