@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
+import { type NatsServerProcess, startNatsServer, waitFor } from "@laion-dl/testing";
 import { connectBus, createLocalSignals, type Bus, type HostBackoffSignal, type SaturationAdvert, type Signals } from "./mod.ts";
 
 let server: NatsServerProcess;
@@ -71,12 +71,4 @@ for (const wiring of wirings) {
     assert.throws(() => wiring.publisher().publishBackoff({ host: "x" } as HostBackoffSignal), TypeError);
     assert.throws(() => wiring.publisher().publishSaturation({ ...advert, service: "assembler" } as unknown as SaturationAdvert), TypeError);
   });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(5);
-  }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
-import { startNatsServer } from "@laion-dl/testing";
+import { startNatsServer, waitFor } from "@laion-dl/testing";
 import { connectBus } from "./mod.ts";
 
 test("bus: queued units, KV values and the connection survive a nats-server crash and restart", async () => {
@@ -61,11 +61,3 @@ test("bus: connectBus waits for a server that is still starting, and gives up af
   assert.equal(bus.connected, false);
   await server.stop();
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(10);
-  }
-}

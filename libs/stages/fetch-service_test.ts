@@ -9,7 +9,7 @@ import {
   type FetchResponse__Output,
   type FetchServiceClient,
 } from "@laion-dl/grpc";
-import { imagePath, startFixtureServer } from "@laion-dl/testing";
+import { imagePath, startFixtureServer, waitFor } from "@laion-dl/testing";
 import { createFetchService } from "./fetch-service.ts";
 import { RemoteStageError } from "./errors.ts";
 import { createRemoteStages } from "./remote-stages.ts";
@@ -113,13 +113,5 @@ async function createFetcherOnce<T>(use: (fetcher: ReturnType<typeof createFetch
     return await use(fetcher);
   } finally {
     await fetcher.close();
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Expected the condition within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import sharp from "sharp";
 import { createFetcher, FetchFailure } from "@laion-dl/fetch";
-import { imagePath, startFixtureServer, type ImageSpec } from "@laion-dl/testing";
+import { imagePath, type ImageSpec, startFixtureServer, waitFor } from "@laion-dl/testing";
 import { transformImage, TransformFailure, type TransformOptions } from "@laion-dl/transform";
 import { createRemoteStages } from "./remote-stages.ts";
 import { FETCHER_OPTIONS, startFetcherServer, startTransformerServer, TRANSFORM_OPTIONS } from "./test-servers.ts";
@@ -175,12 +175,4 @@ async function windowed<T, R>(items: readonly T[], window: number, work: (item: 
   };
   await Promise.all(Array.from({ length: window }, lane));
   return results;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Expected the condition within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

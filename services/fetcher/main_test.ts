@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { connectBus, type HostBackoffSignal, type SaturationAdvert } from "@laion-dl/bus";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
 import { createRemoteStages } from "@laion-dl/stages";
-import { imagePath, startFixtureServer, startNatsServer, startServiceProcess } from "@laion-dl/testing";
+import { imagePath, startFixtureServer, startNatsServer, startServiceProcess, waitFor } from "@laion-dl/testing";
 import { readFetcherConfig } from "./config.ts";
 
 const TRANSFORM = {
@@ -103,11 +103,3 @@ test("fetcher-service: the process serves over gRPC once NATS is up, shares 429 
     await nats.stop();
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Expected the condition within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

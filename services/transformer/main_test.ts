@@ -5,7 +5,7 @@ import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClie
 import { createHash } from "node:crypto";
 import { FetchFailure } from "@laion-dl/fetch";
 import { createRemoteStages } from "@laion-dl/stages";
-import { imagePath, renderImage, startFixtureServer, startNatsServer, startServiceProcess } from "@laion-dl/testing";
+import { imagePath, renderImage, startFixtureServer, startNatsServer, startServiceProcess, waitFor } from "@laion-dl/testing";
 import { readTransformerConfig } from "./config.ts";
 
 const TRANSFORM = {
@@ -57,8 +57,7 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
       new Promise<string>((resolve, reject) =>
         client.Check({ service: "laion_dl.v1.TransformService" }, (error, response) => (error ? reject(error) : resolve(response!.status))),
       );
-    for (let i = 0; i < 100 && (await status()) !== "SERVING"; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(await status(), "SERVING");
+    await waitFor(async () => (await status()) === "SERVING");
 
     stages = createRemoteStages({ fetcherAddresses: "127.0.0.1:1", transformerAddresses: address, transform: TRANSFORM });
     const photo = await renderImage({ kind: "photo", seed: 5, width: 120, height: 90, format: "png" });
@@ -95,11 +94,3 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
     await nats.stop();
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Expected the condition within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
