@@ -5,6 +5,7 @@
 // loader spares the process tsx's hooks thread, about 40 MB of RSS.
 import { createHash } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -44,9 +45,18 @@ const { outputFiles } = await build({
 });
 const code = outputFiles[0].contents;
 // Named by content: concurrent starts write the same bytes, and an unchanged tree reuses the file.
-const bundle = join(cacheDir, `cli-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-await mkdir(cacheDir, { recursive: true });
-const temp = `${bundle}.${process.pid}.tmp`;
-await writeFile(temp, code);
-await rename(temp, bundle);
+const name = `cli-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
+let bundle;
+for (const dir of [cacheDir, join(tmpdir(), "laion-dl")]) {
+  try {
+    bundle = join(dir, name);
+    await mkdir(dir, { recursive: true });
+    const temp = `${bundle}.${process.pid}.tmp`;
+    await writeFile(temp, code);
+    await rename(temp, bundle);
+    break;
+  } catch (error) {
+    if (dir !== cacheDir) throw error; // a read-only install: the system's temporary folder instead
+  }
+}
 await import(pathToFileURL(bundle).href);
