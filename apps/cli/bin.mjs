@@ -4,7 +4,7 @@
 // from node_modules stay where pnpm put them; running from a bundle instead of through tsx's
 // loader spares the process tsx's hooks thread, about 40 MB of RSS.
 import { createHash } from "node:crypto";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { access, mkdir, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -50,6 +50,7 @@ let bundle;
 for (const dir of [cacheDir, join(tmpdir(), "laion-dl")]) {
   try {
     bundle = join(dir, name);
+    if (await access(bundle).then(() => true, () => false)) break; // this tree's bundle, written by an earlier start
     await mkdir(dir, { recursive: true });
     const temp = `${bundle}.${process.pid}.tmp`;
     await writeFile(temp, code);
