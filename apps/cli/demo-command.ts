@@ -4,7 +4,6 @@ import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { parseDownloadOptions } from "@laion-dl/config";
 import { writeManifest } from "@laion-dl/manifest";
-import { demoRows, startFixtureServer } from "@laion-dl/testing";
 import { download } from "./download-command.ts";
 
 /**
@@ -19,6 +18,8 @@ export function demoCommand(): Command {
     .addOption(new Option("--output_folder <dir>", "where shards are written").default("laion_dataset"))
     .addOption(new Option("--thread_count <count>", "downloads in flight").default("128"))
     .action(async (values: { rows: string; output_folder: string; thread_count: string }) => {
+      // Loaded only here, not by every command.
+      const { demoRows, startFixtureServer } = await import("@laion-dl/testing");
       // The demo set (~730 MB of images at 2 000 rows) must fit the cache so nothing renders twice.
       const server = await startFixtureServer({ cacheBytes: 1 << 30 });
       try {

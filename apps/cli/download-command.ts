@@ -1,7 +1,6 @@
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
-import { fleetDownload } from "./fleet-download.ts";
 import { formatRate, formatSummary } from "./report.ts";
 
 /** Registers img2dataset's option names (snake_case, Python Fire style values) on a command. */
@@ -65,6 +64,8 @@ export function downloadCommand(): Command {
         await untilInterrupted((signal) => download(options, (line) => console.log(line), signal));
         return;
       }
+      // Loaded only here: an embedded download needs neither the NATS client nor the fleet's code.
+      const { fleetDownload } = await import("./fleet-download.ts");
       const status = await fleetDownload(nats, options, (line) => console.log(line));
       if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });

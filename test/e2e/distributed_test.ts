@@ -170,6 +170,14 @@ describe("distributed", () => {
     assert.deepEqual(await outputDigests(output), reference);
   });
 
+  test("distributed: `laion-dl download --nats` ingests in the CLI's process and the fleet writes the same bytes", async () => {
+    const output = join(work, "fleet-cli");
+    const flags = Object.entries({ url_list: manifest, ...jobOptions(output) }).flatMap(([name, value]) => [`--${name}`, value]);
+    const { stdout } = await promisify(execFile)(join(repoRoot, "bin", "laion-dl"), ["download", "--nats", nats.url, ...flags], { cwd: work });
+    assert.match(stdout, /shards done: 4\/4 - samples: 180 - success/);
+    assert.deepEqual(await outputDigests(output), reference);
+  });
+
   test("distributed: reflection lists every service and resolves Health (checked with buf curl)", async () => {
     const run = promisify(execFile);
     const expected = {
