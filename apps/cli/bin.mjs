@@ -4,7 +4,7 @@
 // from node_modules stay where pnpm put them; running from a bundle instead of through tsx's
 // loader spares the process tsx's hooks thread, about 40 MB of RSS.
 import { createHash } from "node:crypto";
-import { access, mkdir, rename, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -35,7 +35,6 @@ const { outputFiles } = await build({
         });
         // Modules that find files beside themselves (proto/, services/) keep their own location.
         build.onLoad({ filter: /\.ts$/ }, async (args) => {
-          const { readFile } = await import("node:fs/promises");
           const source = await readFile(args.path, "utf8");
           return { contents: source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
         });
