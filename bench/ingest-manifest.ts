@@ -2,6 +2,7 @@
 // laion_synthetic_filtered_large.json) of a given size, generated streaming and kept for reruns.
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { writeManifest } from "@laion-dl/manifest";
+import { createRandom, pick } from "@laion-dl/testing";
 
 /** Bump when the generated content changes, so a kept file is regenerated. */
 const GENERATOR_VERSION = 1;
@@ -33,7 +34,7 @@ export async function ensureIngestManifest(path: string, targetBytes: number): P
 const ROW_OVERHEAD = 6 + 8 + 13 + 3 + 8 + 9 + 6 + 3;
 
 function* seedRows(targetBytes: number, counted: () => void): Generator<{ caption: string; url: string }> {
-  const random = mulberry32(0x1a10);
+  const random = createRandom(0x1a10);
   let bytes = 4;
   for (let index = 0; bytes < targetBytes; index++) {
     const row = { caption: caption(random, index), url: url(random, index) };
@@ -83,19 +84,4 @@ function url(random: () => number, index: number): string {
   while (text.length < target - 24) text += `/${pick(random, SUBJECTS).replaceAll(" ", "-")}`;
   text += `-${Math.floor(random() * 0xffffffff).toString(16).padStart(8, "0")}`;
   return `${text.slice(0, target - 4)}.jpg`;
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,5 +8,5 @@ export type { DemoRow, DemoRowsOptions } from "./demo-rows.ts";
 export { TRICKY_CAPTIONS } from "./captions.ts";
 export { startNatsServer, type NatsServerProcess } from "./nats-server.ts";
 export { startServiceProcess, type ServiceProcess } from "./service-process.ts";
-export { createRandom, randomInt } from "./prng.ts";
+export { createRandom, pick, randomInt } from "./prng.ts";
 export { waitFor } from "./wait-for.ts";
