@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { DOWNLOAD_OPTION_SPECS, readServiceConfig, type OptionSpec } from "@laion-dl/config";
 import { HTTP_OPTION_NAMES, type HttpOptions } from "@laion-dl/fetch";
+import type { StageServiceConfig } from "@laion-dl/stages";
 
 
 export const FETCHER_SPECS: readonly OptionSpec<string>[] = [
@@ -14,14 +15,7 @@ export const FETCHER_SPECS: readonly OptionSpec<string>[] = [
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to finish downloads in flight on stop" },
 ];
 
-export interface FetcherConfig extends HttpOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly nats_url: string;
-  readonly instance: string;
-  readonly concurrency: number;
-  readonly grace_ms: number;
-}
+export interface FetcherConfig extends StageServiceConfig, HttpOptions {}
 
 /** Flags, then LAION_DL_* variables, then defaults; throws an OptionError naming the bad one. */
 export function readFetcherConfig(argv?: readonly string[], env?: NodeJS.ProcessEnv): FetcherConfig {

@@ -1,5 +1,6 @@
 import { availableParallelism, hostname } from "node:os";
 import { readServiceConfig, type OptionSpec } from "@laion-dl/config";
+import type { StageServiceConfig } from "@laion-dl/stages";
 
 export const TRANSFORMER_SPECS: readonly OptionSpec<string>[] = [
   { name: "host", kind: "string", default: "0.0.0.0", help: "address to listen on" },
@@ -11,14 +12,8 @@ export const TRANSFORMER_SPECS: readonly OptionSpec<string>[] = [
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to finish images in flight on stop" },
 ];
 
-export interface TransformerConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly nats_url: string;
+export interface TransformerConfig extends StageServiceConfig {
   readonly fetcher_addresses: string;
-  readonly instance: string;
-  readonly concurrency: number;
-  readonly grace_ms: number;
 }
 
 /** Flags, then LAION_DL_* variables, then defaults; throws an OptionError naming the bad one. */
