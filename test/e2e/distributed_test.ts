@@ -124,8 +124,28 @@ async function assemblerStatus(service: ServiceProcess): Promise<AssemblerStatus
   }
 }
 
-// Transformers download URL requests through the fetchers (the original crosses one hop).
-const transformerSettings = () => ({ nats_url: nats.url, fetcher_addresses: fleet.fetchers.map((f) => f.address).join(",") });
+const stageSettings = (stage: "fetcher" | "transformer"): Record<string, string> =>
+  stage === "fetcher"
+    ? { nats_url: nats.url, allow_private_network: "True" }
+    : // Transformers download URL requests through the fetchers (the original crosses one hop).
+      { nats_url: nats.url, fetcher_addresses: fleet.fetchers.map((f) => f.address).join(",") };
+
+/**
+ * SIGKILLs one replica of a stage while an assembler is mid-shard: the job still finishes with the
+ * embedded run's bytes. Then a replacement starts on the same address, as a restarted pod would.
+ */
+async function killStageMidShard(stage: "fetcher" | "transformer", index: number): Promise<void> {
+  const output = join(work, `fleet-${stage}-killed`);
+  const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
+  await waitForBusyAssembler();
+  const group = stage === "fetcher" ? fleet.fetchers : fleet.transformers;
+  const victim = group[index]!;
+  await victim.kill("SIGKILL");
+  const status = await waitForJob(jobId);
+  assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
+  assert.deepEqual(await outputDigests(output), reference);
+  group[index] = await startService(stage, stageSettings(stage), { port: victim.port });
+}
 
 const startAssembler = () =>
   startService("assembler", {
@@ -148,11 +168,10 @@ before(async () => {
   await runDownload(parseDownloadOptions({ url_list: manifest, ...jobOptions(join(work, "embedded")) }));
   reference = await outputDigests(join(work, "embedded"));
 
-  const stage = { nats_url: nats.url };
-  fleet.fetchers = await Promise.all([startService("fetcher", { ...stage, allow_private_network: "True" }), startService("fetcher", { ...stage, allow_private_network: "True" })]);
-  fleet.transformers = await Promise.all([startService("transformer", transformerSettings()), startService("transformer", transformerSettings())]);
+  fleet.fetchers = await Promise.all([startService("fetcher", stageSettings("fetcher")), startService("fetcher", stageSettings("fetcher"))]);
+  fleet.transformers = await Promise.all([startService("transformer", stageSettings("transformer")), startService("transformer", stageSettings("transformer"))]);
   fleet.assemblers = await Promise.all([startAssembler(), startAssembler()]);
-  fleet.ingest = [await startService("ingest", stage)];
+  fleet.ingest = [await startService("ingest", { nats_url: nats.url })];
 });
 
 after(async () => {
@@ -236,33 +255,12 @@ describe("distributed", () => {
     fleet.assemblers.push(await startAssembler());
   });
 
-  test("distributed: a fetcher SIGKILLed mid-shard loses nothing", async () => {
-    const output = join(work, "fleet-fetcher-killed");
-    const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
-    await waitForBusyAssembler();
-    const victim = fleet.fetchers[0]!;
-    await victim.kill("SIGKILL");
-    const status = await waitForJob(jobId);
-    assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
-    assert.deepEqual(await outputDigests(output), reference);
-    // A replacement on the same address, as a restarted pod behind the same name would be.
-    fleet.fetchers[0] = await startService("fetcher", { nats_url: nats.url, allow_private_network: "True" }, { port: victim.port });
-  });
+  test("distributed: a fetcher SIGKILLed mid-shard loses nothing", () => killStageMidShard("fetcher", 0));
 });
 
 
 describe("distributed faults", () => {
-  test("distributed: a transformer SIGKILLed mid-shard loses nothing", async () => {
-    const output = join(work, "fleet-transformer-killed");
-    const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
-    await waitForBusyAssembler();
-    const victim = fleet.transformers[1]!;
-    await victim.kill("SIGKILL");
-    const status = await waitForJob(jobId);
-    assert.deepEqual([status.state, status.samples_done], ["done", ROWS]);
-    assert.deepEqual(await outputDigests(output), reference);
-    fleet.transformers[1] = await startService("transformer", transformerSettings(), { port: victim.port });
-  });
+  test("distributed: a transformer SIGKILLed mid-shard loses nothing", () => killStageMidShard("transformer", 1));
 
   test("distributed: an ingest SIGKILLed mid-manifest is resumed by the next ingest, with the same bytes", async () => {
     // One shard outstanding at a time keeps the ingest mid-manifest long enough to kill it.
@@ -317,8 +315,7 @@ test("distributed: seeded fault injection — three random SIGKILLs of random pr
       const index = randomInt(random, 0, group.length - 1);
       const dead = group[index]!;
       await dead.kill("SIGKILL");
-      const settings: Record<string, string> = victim === "fetcher" ? { nats_url: nats.url, allow_private_network: "True" } : transformerSettings();
-      group[index] = await startService(victim, settings, { port: dead.port }); // the same address, as a restarted pod
+      group[index] = await startService(victim, stageSettings(victim), { port: dead.port }); // the same address, as a restarted pod
     } else if (victim === "assembler") {
       const index = randomInt(random, 0, fleet.assemblers.length - 1);
       await fleet.assemblers[index]!.kill("SIGKILL");
