@@ -44,15 +44,12 @@ export async function runEmbedded(options: {
 }): Promise<EmbeddedRun> {
   await rm(options.output, { recursive: true, force: true });
   const flags = cliFlags(jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, extra: options.jobExtra }));
-  // bin/laion-dl is `exec node apps/cli/bin.mjs`; node refuses --cpu-prof in NODE_OPTIONS, so a
-  // profiled run calls node the same way with the flag added.
-  const [command, args] = options.cpuProfDir
-    ? [process.execPath, ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`, join(REPO_ROOT, "apps", "cli", "bin.mjs"), "download", ...flags]]
-    : [join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags]];
+  // bin/laion-dl passes LAION_DL_NODE_FLAGS to node (which refuses --cpu-prof in NODE_OPTIONS).
+  const profiling = options.cpuProfDir ? { LAION_DL_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${options.cpuProfDir}` } : {};
   const fixtureCpu = cpuMeter(options.fixturePid);
   const machine = machineMeter();
   const started = performance.now();
-  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags], { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv, ...profiling }, stdio: ["ignore", "pipe", "pipe"] });
   killOnExit(child);
   // bin/laion-dl execs node, so the pid is the download process itself.
   const sampler = startSampler({ download: child.pid! });
