@@ -1,5 +1,5 @@
 // The four services as real processes on free loopback ports, as an operator starts them
-// (services/<name>/main.ts under tsx with LAION_DL_* settings), ready once their health says SERVING.
+// (bin/laion-dl-service <name> with LAION_DL_* settings), ready once their health says SERVING.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { access } from "node:fs/promises";
@@ -20,15 +20,6 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-// What their package.json start scripts set: two malloc arenas for every service, and a big libuv
-// pool (one thread per job) for the image stages.
-const START_ENV: Partial<Record<ServiceName, Record<string, string>>> = {
-  ingest: { MALLOC_ARENA_MAX: "2" },
-  assembler: { MALLOC_ARENA_MAX: "2" },
-  fetcher: { MALLOC_ARENA_MAX: "2", UV_THREADPOOL_SIZE: "64" },
-  transformer: { MALLOC_ARENA_MAX: "2", UV_THREADPOOL_SIZE: "64" },
-};
-
 /** The services whose main.ts is missing, so the phase can say why it was skipped. */
 export async function missingServices(): Promise<ServiceName[]> {
   const missing: ServiceName[] = [];
@@ -45,10 +36,9 @@ export async function startService(
   readyTimeoutMs = 60_000,
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, ...START_ENV[name], ...extraEnv, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
   for (const [key, value] of Object.entries(settings)) env[`LAION_DL_${key.toUpperCase()}`] = String(value);
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "services", name, "main.ts")], {
-    cwd: REPO_ROOT,
+  const child = spawn(join(REPO_ROOT, "bin", "laion-dl-service"), [name], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });

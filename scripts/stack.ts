@@ -26,9 +26,7 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
 }
 
 function service(name: keyof typeof ports, env: Record<string, string> = {}): void {
-  start(name, process.execPath, ["--import", "tsx", join("services", name, "main.ts")], {
-    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16",
-    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+  start(name, join(root, "bin", "laion-dl-service"), [name], {
     LAION_DL_HOST: "127.0.0.1",
     LAION_DL_PORT: String(ports[name]),
     LAION_DL_NATS_URL: natsUrl,

@@ -12,12 +12,11 @@ export interface ServiceProcess {
   readonly exited: Promise<number | string>;
 }
 
-const SERVICES_DIR = fileURLToPath(new URL("../../services/", import.meta.url));
+const SERVICE_LAUNCHER = fileURLToPath(new URL("../../bin/laion-dl-service", import.meta.url));
 
-/** Runs `node --import tsx main.ts` in services/<name> with only PATH and the given variables. */
+/** Runs `bin/laion-dl-service <name>` with only PATH and the given variables. */
 export function startServiceProcess(name: string, env: Record<string, string>, args: readonly string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "main.ts", ...args], {
-    cwd: SERVICES_DIR + name,
+  const child = spawn(SERVICE_LAUNCHER, [name, ...args], {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
