@@ -107,6 +107,34 @@ test("shard: a journaled row reads as there only once its record is written", as
   assert.equal((await journal.read(0)).image.toString(), "image-zero");
 });
 
+test("shard: rows read back right after their append equal the rows a reopened journal reads from disk", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "laion-dl-journal-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "00000.journal");
+  // 6 × 3 MiB: more than the journal keeps in memory, so some rows come from each path.
+  const appended = [0, 1, 2, 3, 4, 5].map((row) => ({
+    record: { ...record(row, "success"), extra: { score: 0.5, dropped_by_json: undefined, nested: { list: [row] } } },
+    image: Buffer.alloc(3 * 1024 * 1024, row + 1),
+  }));
+  const journal = await ShardJournal.open(path, 6);
+  for (const sample of appended) await journal.append(sample);
+  const firstReads = [];
+  for (const row of [5, 0, 4, 1, 3, 2]) firstReads[row] = await journal.read(row);
+  const secondReads = [];
+  for (let row = 0; row < 6; row++) secondReads[row] = await journal.read(row); // memory is spent: disk
+  await journal.close();
+
+  const reopened = await ShardJournal.open(path, 6);
+  t.after(() => reopened.close());
+  for (let row = 0; row < 6; row++) {
+    const fromDisk = await reopened.read(row);
+    assert.deepEqual(firstReads[row], fromDisk, `row ${row}, first read`);
+    assert.deepEqual(secondReads[row], fromDisk, `row ${row}, second read`);
+    assert.ok(fromDisk.image.equals(appended[row]!.image));
+    assert.equal("dropped_by_json" in fromDisk.record.extra, false);
+  }
+});
+
 test("shard: the writer takes rows in key order and exactly the count it is finished with", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "laion-dl-shard-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
