@@ -82,18 +82,20 @@ const embeddedRun = async (perShard: number, label: string, cpuProfDir?: string)
   );
   return run;
 };
+// This machine's speed drifts by 10-20 % over minutes: each embedded and distributed run also gets a
+// ceiling pass of the best setting just before it, and its ratio to that pass.
+const pairedCeilingPass = async (paired: number[]): Promise<void> => {
+  const best = results.ceiling?.best;
+  if (!best) return quiet();
+  const beside = await runCeiling(corpusSettings, [{ concurrency: best.concurrency, jobs: best.jobs }], 1, log, quiet);
+  paired.push(beside.best.imagesPerSecond);
+};
 if (!options.skip.has("embedded")) {
   log(`embedded: ./bin/laion-dl download, ${BIG_SHARDS} per shard, ${options.repeat} run(s)`);
   const runs: EmbeddedRun[] = [];
-  // This machine's speed drifts by 10-20 % over minutes: each run also gets a ceiling pass of the
-  // best setting just before it, and its ratio to that pass.
   const paired: number[] = [];
-  const best = results.ceiling?.best;
   for (let i = 1; i <= options.repeat; i++) {
-    if (best) {
-      const beside = await runCeiling(corpusSettings, [{ concurrency: best.concurrency, jobs: best.jobs }], 1, log, quiet);
-      paired.push(beside.best.imagesPerSecond);
-    }
+    await pairedCeilingPass(paired);
     runs.push(await embeddedRun(BIG_SHARDS, `run ${i}`));
   }
   results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs, pairedCeiling: paired };
@@ -119,7 +121,8 @@ if (options.cpuProf) {
 // 4 and 6. Distributed: nats-server + the four services on this machine.
 if (!options.skip.has("distributed")) {
   log(`distributed: nats-server + ingest + fetcher + transformer + assembler, job via SubmitJob, ${options.repeat} run(s)`);
-  results.distributed = await runDistributed({
+  const paired: number[] = [];
+  const distributed = await runDistributed({
     manifest,
     workDir: WORK_DIR,
     perShard: BIG_SHARDS,
@@ -129,9 +132,10 @@ if (!options.skip.has("distributed")) {
     extraEnv: options.extraEnv,
     jobExtra: options.jobExtra,
     log,
-    beforeEach: quiet,
+    beforeEach: () => pairedCeilingPass(paired),
   });
-  if ("skipped" in results.distributed) log(`  skipped: ${results.distributed.skipped}`);
+  if ("skipped" in distributed) log(`  skipped: ${distributed.skipped}`);
+  results.distributed = "skipped" in distributed ? distributed : { ...distributed, pairedCeiling: paired };
 }
 await fixture.close();
 

@@ -31,7 +31,7 @@ export interface BenchResults {
   /** pairedCeiling[i]: a ceiling pass of the best setting run just before runs[i]. */
   embedded?: { best: EmbeddedRun; runs: EmbeddedRun[]; pairedCeiling: number[] };
   embeddedSmallShards?: EmbeddedRun;
-  distributed?: DistributedResult;
+  distributed?: Extract<DistributedResult, { skipped: string }> | (Exclude<DistributedResult, { skipped: string }> & { pairedCeiling: number[] });
   ingest?: { manifest: { bytes: number; rows: number }; laionDl: IngestRun; streamJson: IngestRun; speedup: number };
   profile?: ProfileSummary;
   totalSeconds: number;
@@ -84,18 +84,8 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     const peak = Math.max(...runs.map((run) => run.peakRss));
     lines.push(ratioLine(`embedded, ${best.perShard} per shard`, best.imagesPerSecond, TARGETS.embeddedRatio));
     lines.push({ figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
-    if (embedded.pairedCeiling.length === runs.length) {
-      const ratios = runs.map((run, i) => run.imagesPerSecond / embedded.pairedCeiling[i]!);
-      const sorted = [...ratios].sort((a, b) => a - b);
-      const middle = sorted.length / 2;
-      const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-      lines.push({
-        figure: "  each run / a ceiling pass just before it",
-        value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${embedded.pairedCeiling[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
-        target: `≥ ${TARGETS.embeddedRatio.toFixed(2)}`,
-        met: median >= TARGETS.embeddedRatio,
-      });
-    }
+    const paired = pairedLine(runs, embedded.pairedCeiling, TARGETS.embeddedRatio);
+    if (paired) lines.push(paired);
     lines.push({
       figure: "  best run",
       value: `${best.successes}/${best.count} in ${best.seconds.toFixed(1)} s; CPU ${(best.cpuSeconds / best.processSeconds).toFixed(2)} cores, ${others(best.otherCpuSeconds, best.processSeconds)}`,
@@ -133,6 +123,8 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     const { best, runs } = distributed;
     lines.push(ratioLine("distributed, 1 of each service", best.imagesPerSecond, TARGETS.distributedRatio));
     lines.push({ figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
+    const paired = pairedLine(runs, distributed.pairedCeiling, TARGETS.distributedRatio);
+    if (paired) lines.push(paired);
     lines.push({ figure: "  best run", value: `${best.successes}/${best.count} in ${best.seconds.toFixed(1)} s; ${others(best.otherCpuSeconds, best.seconds)}` });
     for (const [name, figures] of Object.entries(best.processes)) {
       const peak = Math.max(...runs.map((run) => run.processes[name]?.peakRss ?? 0));
@@ -173,4 +165,19 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     lines.push({ figure: "WARNING", value: `other processes used up to ${busiest.toFixed(2)} of ${cores} cores during timed runs: those figures are low` });
   }
   return lines;
+}
+
+/** Each run's rate over the ceiling pass just before it, and their median against the target. */
+function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling: readonly number[], target: number): Line | undefined {
+  if (pairedCeiling.length !== runs.length || runs.length === 0) return undefined;
+  const ratios = runs.map((run, i) => run.imagesPerSecond / pairedCeiling[i]!);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return {
+    figure: "  each run / a ceiling pass just before it",
+    value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${pairedCeiling[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
+    target: `≥ ${target.toFixed(2)}`,
+    met: median >= target,
+  };
 }
