@@ -1,4 +1,4 @@
-// Runs every *_test.ts under libs/, apps/ and test/ with node:test through tsx.
+// Runs every *_test.ts under libs/, services/, apps/ and test/ with node:test through tsx.
 // Node 20's --test does not expand globs, so the file list is built here.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";

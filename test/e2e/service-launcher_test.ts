@@ -1,0 +1,42 @@
+// bin/laion-dl-service: the one way every service process starts (pnpm start, pnpm stack, the bench,
+// the tests, the container image), with its process settings.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startServiceProcess } from "@laion-dl/testing";
+
+const LAUNCHER = fileURLToPath(new URL("../../bin/laion-dl-service", import.meta.url));
+
+test("service launcher: an unknown service name exits 2 with the usage line", async () => {
+  const failure = await promisify(execFile)(LAUNCHER, ["fetchr"]).then(
+    () => assert.fail("expected a usage error"),
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal(failure.code, 2);
+  assert.match(failure.stderr, /usage: laion-dl-service ingest\|fetcher\|transformer\|assembler/);
+});
+
+test("service launcher: node runs the service with its heap, malloc and libuv settings; the caller's variables win", async (t) => {
+  const cases: { name: string; env: Record<string, string>; flag: string; arenas: string; threadpool: string }[] = [
+    { name: "fetcher", env: {}, flag: "--initial-old-space-size=96", arenas: "2", threadpool: "64" },
+    { name: "transformer", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: "12" },
+  ];
+  for (const { name, env, flag, arenas, threadpool } of cases) {
+    // NATS never answers on port 1: the service stays up, NOT_SERVING, until SIGTERM.
+    const service = startServiceProcess(name, { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", ...env });
+    t.after(() => service.child.kill("SIGKILL"));
+    await service.waitForEvent("listening");
+    const pid = service.child.pid!;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+    const environ = new Map((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    assert.equal(argv.includes(flag), true, `${name}: ${argv.join(" ")}`);
+    assert.equal(argv.at(-2), "main.ts", `${name}: ${argv.join(" ")}`); // the launcher execs node: no shell left between
+    assert.equal(environ.get("MALLOC_ARENA_MAX"), arenas, name);
+    assert.equal(environ.get("UV_THREADPOOL_SIZE"), threadpool, name);
+    service.child.kill("SIGKILL");
+    await service.exited;
+  }
+});
