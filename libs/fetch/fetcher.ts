@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { isIP } from "node:net";
@@ -37,6 +38,11 @@ export interface Download {
   readonly body: Buffer;
   /** Attempts beyond the first that this download needed. */
   readonly retries: number;
+}
+
+/** Hex digests of a downloaded body, one per algorithm name (hashlib's names: sha256, md5, …). */
+export function digestsOf(body: Buffer, algorithms: readonly string[]): Record<string, string> {
+  return Object.fromEntries(algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(body).digest("hex")]));
 }
 
 export interface Fetcher {

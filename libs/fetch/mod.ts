@@ -1,4 +1,4 @@
-export { createFetcher, type Download, type Fetcher, type FetcherOptions } from "./fetcher.ts";
+export { createFetcher, digestsOf, type Download, type Fetcher, type FetcherOptions } from "./fetcher.ts";
 export { FetchFailure } from "./errors.ts";
 export { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
 export { createHostBackoff, type HostBackoff } from "./host-backoff.ts";

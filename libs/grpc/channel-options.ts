@@ -4,10 +4,9 @@ import type { ChannelOptions } from "@grpc/grpc-js";
 export const DEFAULT_MAX_MESSAGE_BYTES = 48 * 1024 * 1024;
 
 /**
- * A channel's HTTP/2 receive window. grpc-js starts at 64 KiB, so a 400 KB image arrives in
- * seven window round trips; an 8 MiB window halves the CPU a hop costs (bench/grpc-hop.ts).
- * Only the receiving side of a channel can set it: servers keep 64 KiB, so large payloads are
- * sent in responses, not requests.
+ * The HTTP/2 receive window of every channel and server connection. grpc-js starts at 64 KiB, so a
+ * 400 KB image arrives in seven window round trips; an 8 MiB window halves the CPU a hop costs
+ * (bench/grpc-hop.ts). Clients set it as a channel option, servers in startGrpcServer.
  */
 export const FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { credentials, makeClientConstructor, status, type ChannelOptions, type Client, type ServiceDefinition } from "@grpc/grpc-js";
+import { connectivityState, credentials, makeClientConstructor, status, type ChannelOptions, type Client, type ServiceDefinition } from "@grpc/grpc-js";
 import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
 import { clientTarget } from "./client-target.ts";
 import { GrpcStatusError } from "./errors.ts";
@@ -41,4 +41,9 @@ export function waitForReady(client: Client, deadlineMs: number): Promise<void> 
       else reject(new GrpcStatusError(status.UNAVAILABLE, `Expected a gRPC server ready at ${client.getChannel().getTarget()} within ${deadlineMs} ms`, { cause: error }));
     });
   });
+}
+
+/** Whether the client's channel is connected now; asking also starts a connection when it is idle. */
+export function isChannelReady(client: Client): boolean {
+  return client.getChannel().getConnectivityState(true) === connectivityState.READY;
 }

@@ -2,7 +2,7 @@
 export { loadContracts, SERVICE_NAMES, type Contracts } from "./contracts.ts";
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions, type ServiceRegistration } from "./server.ts";
 export { followReadiness, type HealthReporter } from "./health.ts";
-export { createClient, ROUND_ROBIN_SERVICE_CONFIG, waitForReady, type ClientOptions } from "./client.ts";
+export { createClient, isChannelReady, ROUND_ROBIN_SERVICE_CONFIG, waitForReady, type ClientOptions } from "./client.ts";
 export { clientTarget, GrpcTargetError } from "./client-target.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, FLOW_CONTROL_WINDOW_BYTES } from "./channel-options.ts";
 export {
@@ -14,7 +14,7 @@ export {
   unaryHandler,
   type ServiceErrorStatus,
 } from "./errors.ts";
-export { connectivityState, Metadata, status as GrpcStatus } from "@grpc/grpc-js";
+export { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 export type { ClientDuplexStream, ServerDuplexStream, ServerUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js";
 
 // Message, client and handler types generated from the protos (generate-types.ts). `X` is what

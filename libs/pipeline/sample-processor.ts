@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { FetchFailure, type Download } from "@laion-dl/fetch";
+import { digestsOf, FetchFailure, type Download } from "@laion-dl/fetch";
 import type { JournalSample, SampleRecord } from "@laion-dl/shard";
 import { readExif, TransformFailure, type TransformedImage } from "@laion-dl/transform";
 
@@ -132,8 +131,7 @@ type Fetched = FetchedSample | (Omit<FetchedSample, "transformed"> & { readonly 
 
 async function fetchHere(stages: SampleStages, url: string, algorithms: readonly string[]): Promise<Fetched> {
   const { body, retries } = await stages.fetch(url);
-  const digests = Object.fromEntries(algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(body).digest("hex")]));
-  return { body, downloadedBytes: body.length, retries, digests };
+  return { body, downloadedBytes: body.length, retries, digests: digestsOf(body, algorithms) };
 }
 
 async function transformedOrRefused(stages: SampleStages, body: Buffer): Promise<TransformedImage | TransformFailure> {

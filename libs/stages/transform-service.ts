@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import sharp from "sharp";
-import { FetchFailure, type Download } from "@laion-dl/fetch";
+import { digestsOf, FetchFailure, type Download } from "@laion-dl/fetch";
 import { toFailure, type TransformRequest__Output, type TransformResponse, type TransformServiceHandlers } from "@laion-dl/grpc";
 import { createLimiter } from "@laion-dl/pipeline";
 import { TransformFailure, transformImage } from "@laion-dl/transform";
@@ -77,11 +76,9 @@ export function createTransformService(options: TransformServiceOptions = {}): T
       download = await options.fetch(request.url);
     } catch (error) {
       if (!(error instanceof FetchFailure)) throw error;
-      const failure = { message: error.message, retryable: error.retryable, ...(error.retryAfter !== undefined ? { retry_after_seconds: error.retryAfter } : {}) };
-      return { id: request.id, download: { bytes: 0, retries: error.retries, failure } };
+      return { id: request.id, download: { bytes: 0, retries: error.retries, failure: toFailure(error) } };
     }
-    const digests = Object.fromEntries(request.digest_algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(download.body).digest("hex")]));
-    const outcome = { bytes: download.body.length, retries: download.retries, digests };
+    const outcome = { bytes: download.body.length, retries: download.retries, digests: digestsOf(download.body, request.digest_algorithms) };
     try {
       return { ...(await transformed(request.id, download.body, request.options)), download: outcome };
     } catch (error) {

@@ -3,7 +3,7 @@ import { connectBus } from "@laion-dl/bus";
 import { readServiceConfig, type DownloadOptions, type OptionSpec } from "@laion-dl/config";
 import {
   createClient,
-  connectivityState,
+  isChannelReady,
   DEFAULT_MAX_MESSAGE_BYTES,
   followReadiness,
   loadContracts,
@@ -81,7 +81,7 @@ try {
     createClient<TransformServiceClient>(contracts.transform, config.transformer_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
   ];
   await Promise.all(probes.map((client) => waitForReady(client, config.ready_timeout_ms)));
-  const stagesReady = () => probes.every((client) => client.getChannel().getConnectivityState(true) === connectivityState.READY);
+  const stagesReady = () => probes.every(isChannelReady);
 
   worker = await startAssemblerWorker({
     bus,

@@ -1,4 +1,4 @@
-import { connectivityState, createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type FetchServiceClient } from "@laion-dl/grpc";
+import { createClient, isChannelReady, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type FetchServiceClient } from "@laion-dl/grpc";
 import { createRemoteStages, createTransformService, runStageService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
@@ -14,7 +14,7 @@ try {
   const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses });
   const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
   const service = createTransformService({ concurrency: config.concurrency, fetch: (url) => fetchers.fetch(url) });
-  // The pool is sized when the process starts (package.json's start script sets it); only say so here.
+  // The pool is sized when the process starts (bin/laion-dl-service sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
   if (threadpool < config.concurrency) {
     log.error("threadpool_too_small", { UV_THREADPOOL_SIZE: threadpool, concurrency: config.concurrency, effective: threadpool });
@@ -25,7 +25,7 @@ try {
     service,
     config,
     log,
-    ready: () => fetcherProbe.getChannel().getConnectivityState(true) === connectivityState.READY,
+    ready: () => isChannelReady(fetcherProbe),
     close: async () => {
       fetcherProbe.close();
       await fetchers.close();
