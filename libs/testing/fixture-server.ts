@@ -1,7 +1,9 @@
 // A real HTTP server on 127.0.0.1 for e2e tests, the offline demo and benchmarks.
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import { createByteCache } from "./byte-cache.ts";
 import { imagePath, type ImageSpec } from "./image-spec.ts";
 import { createLimiter } from "./limit.ts";
@@ -23,10 +25,15 @@ export interface FixtureServerOptions {
   port?: number;
   /** Upper bound on cached encoded images, default 512 MiB. */
   cacheBytes?: number;
+  /**
+   * A folder that keeps every rendered image across runs (the bench's corpora): images found there
+   * are served from it, the others are rendered and written there.
+   */
+  cacheDir?: string;
 }
 
 export async function startFixtureServer(options: FixtureServerOptions = {}): Promise<FixtureServer> {
-  const { host = "127.0.0.1", port = 0, cacheBytes = 512 * 1024 * 1024 } = options;
+  const { host = "127.0.0.1", port = 0, cacheBytes = 512 * 1024 * 1024, cacheDir } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Expected integer between 0 and 65535 for port but received ${port}`);
   }
@@ -34,7 +41,8 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
   const counts = new Map<string, number>();
   let total = 0;
   const limit = createLimiter(Math.max(2, availableParallelism()));
-  const image = (spec: ImageSpec) => cache.get(imagePath(spec), () => limit(() => renderImage(spec)));
+  const render = cacheDir === undefined ? renderImage : (spec: ImageSpec) => kept(cacheDir, spec);
+  const image = (spec: ImageSpec) => cache.get(imagePath(spec), () => limit(() => render(spec)));
   // One per unanswered request, so close() can cut short slow-route timers instead of waiting.
   const inFlight = new Set<AbortController>();
 
@@ -88,6 +96,22 @@ export async function startFixtureServer(options: FixtureServerOptions = {}): Pr
       return closed;
     },
   };
+}
+
+/** The image from `dir`, or rendered and written there (through a temporary name, so never half). */
+async function kept(dir: string, spec: ImageSpec): Promise<Buffer> {
+  const path = join(dir, imagePath(spec));
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const bytes = await renderImage(spec);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
+  return bytes;
 }
 
 async function sendStream(res: ServerResponse, reply: Reply, chunks: AsyncIterable<Buffer>): Promise<void> {

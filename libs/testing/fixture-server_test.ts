@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import sharp from "sharp";
 import { startFixtureServer, type FixtureServer } from "./fixture-server.ts";
@@ -182,4 +185,38 @@ test("fixture-server: close() resolves with an idle keep-alive and a slow reques
   assert.ok(performance.now() - started < 1000);
   await assert.rejects(slow);
   await other.close(); // idempotent
+});
+
+test("fixture-server: a .qN image is encoded at that quality", async () => {
+  const spec: ImageSpec = { kind: "photo", seed: 30, width: 320, height: 240, format: "jpg", quality: 90 };
+  assert.equal(imagePath(spec), "/img/photo/30/320x240.q90.jpg");
+  const body = await bytes(await get(imagePath(spec)));
+  assert.ok(body.equals(await renderImage(spec)));
+  const plain = await bytes(await get(imagePath({ ...spec, quality: undefined })));
+  assert.ok(body.length > plain.length, "q90 is larger than the default q85");
+  const png = await get("/img/photo/30/320x240.q90.png");
+  assert.equal(png.status, 400);
+  await png.arrayBuffer();
+});
+
+test("fixture-server: cacheDir keeps rendered images across servers and serves them from there", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "fixture-cache-"));
+  try {
+    const spec: ImageSpec = { kind: "gray", seed: 31, width: 96, height: 64, format: "png" };
+    const first = await startFixtureServer({ cacheDir: dir });
+    const served = await bytes(await fetch(`${first.baseUrl}${imagePath(spec)}`));
+    await first.close();
+    const file = join(dir, imagePath(spec));
+    assert.ok((await readFile(file)).equals(served));
+    assert.ok(served.equals(await renderImage(spec)));
+    await writeFile(file, "kept bytes");
+    const second = await startFixtureServer({ cacheDir: dir });
+    try {
+      assert.equal(await (await fetch(`${second.baseUrl}${imagePath(spec)}`)).text(), "kept bytes");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -9,6 +9,8 @@ export interface ImageSpec {
   width: number;
   height: number;
   format: ImageFormat;
+  /** Encoder quality of a JPEG or WebP (1-100); the fixtures' defaults (85 and 80) when absent. */
+  quality?: number;
 }
 
 const IMAGE_KINDS: readonly ImageKind[] = ["photo", "alpha", "gray"];
@@ -44,10 +46,17 @@ export function validateImageSpec(spec: ImageSpec): void {
       throw new RangeError(`Expected integer between 1 and ${MAX_DIMENSION} for ${name} but received ${value}`);
     }
   }
+  if (spec.quality !== undefined) {
+    if (spec.format === "png") throw new TypeError("Expected no quality for a png (lossless) but received one");
+    if (!Number.isInteger(spec.quality) || spec.quality < 1 || spec.quality > 100) {
+      throw new RangeError(`Expected integer between 1 and 100 for quality but received ${spec.quality}`);
+    }
+  }
 }
 
-/** The server path of an image, e.g. "/img/photo/17/640x480.jpg". */
+/** The server path of an image, e.g. "/img/photo/17/640x480.jpg", or "/img/photo/17/640x480.q90.jpg" with a quality. */
 export function imagePath(spec: ImageSpec): string {
   validateImageSpec(spec);
-  return `/img/${spec.kind}/${spec.seed}/${spec.width}x${spec.height}.${spec.format}`;
+  const quality = spec.quality === undefined ? "" : `.q${spec.quality}`;
+  return `/img/${spec.kind}/${spec.seed}/${spec.width}x${spec.height}${quality}.${spec.format}`;
 }

@@ -35,3 +35,10 @@ export function pick<T>(random: () => number, items: readonly T[]): T {
   if (item === undefined) throw new RangeError("Expected a non-empty list for pick but received an empty one");
   return item;
 }
+
+/** One well-spread uint32 for a seed and a string (FNV-1a over UTF-16 code units, then mixed). */
+export function hashString(seed: number, text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return hashInts(seed, h);
+}

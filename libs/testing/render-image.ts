@@ -14,12 +14,12 @@ export async function renderImage(spec: ImageSpec): Promise<Buffer> {
   const image = sharp(data, { raw: { width, height, channels } }).toColourspace(channels === 1 ? "b-w" : "srgb");
   switch (spec.format) {
     case "jpg":
-      return image.jpeg({ quality: 85 }).toBuffer();
+      return image.jpeg({ quality: spec.quality ?? 85 }).toBuffer();
     case "png":
       // Adaptive row filters, as libpng-based encoders use for photos: a quarter smaller.
       return image.png({ adaptiveFiltering: true }).toBuffer();
     case "webp":
       // effort 1 encodes three times faster than the default 4 for a few percent more bytes.
-      return image.webp({ quality: 80, effort: 1 }).toBuffer();
+      return image.webp({ quality: spec.quality ?? 80, effort: 1 }).toBuffer();
   }
 }

@@ -26,9 +26,14 @@ export interface RouteContext {
 }
 
 const MAX_SLOW_MS = 60_000;
+/** The longest a Node timer can wait (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MIN_THROTTLE = 10;
+const MAX_THROTTLE = 1 << 30;
+const THROTTLE_TICK_MS = 100;
 const MAX_REDIRECTS = 50;
 
-const IMAGE = /^\/img\/(photo|alpha|gray)\/(\d+)\/(\d+)x(\d+)\.(jpg|png|webp)$/;
+const IMAGE = /^\/img\/(photo|alpha|gray)\/(\d+)\/(\d+)x(\d+)(?:\.q(\d+))?\.(jpg|png|webp)$/;
 const STATUS = /^\/status\/(\d{3})$/;
 const TEXT = /^\/text\/(\d+)\.html$/;
 const SLOW = /^\/slow\/(\d+)(\/.*)$/;
@@ -37,6 +42,8 @@ const REDIRECT = /^\/redirect\/(\d+)(\/.*)$/;
 const ROBOTS = /^\/robots\/([^/]+)(\/.*)$/;
 const CORRUPT = /^\/corrupt(\/.*)$/;
 const DRIP = /^\/drip\/(\d+)(\/.*)$/;
+const HANG = /^\/hang(\/.*)$/;
+const THROTTLE = /^\/throttle\/(\d+)(\/.*)$/;
 const FLAKY = /^\/flaky\/(\d+)(\/.*)$/;
 const GZIP_BOMB = /^\/gzip-bomb\/(\d+)\.jpg$/;
 const MAX_BOMB_MB = 4096;
@@ -46,13 +53,14 @@ const ENDLESS_CHUNK = Buffer.alloc(64 << 10, 0xab);
 export async function route(pathname: string, search: string, context: RouteContext): Promise<Reply> {
   let match: RegExpExecArray | null;
   if ((match = IMAGE.exec(pathname))) {
-    const [, kind, seed, width, height, format] = match;
+    const [, kind, seed, width, height, quality, format] = match;
     const spec: ImageSpec = {
       kind: kind as ImageKind,
       seed: Number(seed),
       width: Number(width),
       height: Number(height),
       format: format as ImageFormat,
+      ...(quality === undefined ? {} : { quality: Number(quality) }),
     };
     try {
       validateImageSpec(spec);
@@ -100,6 +108,17 @@ export async function route(pathname: string, search: string, context: RouteCont
     const inner = await route(match[2]!, search, context);
     return { ...inner, stream: (signal) => drip(inner.body, ms, signal) };
   }
+  if ((match = HANG.exec(pathname))) {
+    // Never answers: waits until the client gives up (or the server closes).
+    await sleep(MAX_TIMER_MS, undefined, { signal: context.signal });
+    return text(504, "Gateway Timeout");
+  }
+  if ((match = THROTTLE.exec(pathname))) {
+    const rate = Number(match[1]);
+    if (rate < MIN_THROTTLE || rate > MAX_THROTTLE) return text(400, `Expected integer between ${MIN_THROTTLE} and ${MAX_THROTTLE} for throttle bytes per second but received ${rate}`);
+    const inner = await route(match[2]!, search, context);
+    return { ...inner, stream: (signal) => throttle(inner.body, rate, signal) };
+  }
   if ((match = FLAKY.exec(pathname))) {
     // A server that is down for the first N requests of this target, then recovers.
     if (context.attempt <= Number(match[1])) return statusReply(503, search);
@@ -146,6 +165,15 @@ async function* drip(body: Buffer, ms: number, signal: AbortSignal): AsyncGenera
   for (let i = 0; i < body.length; i++) {
     await sleep(ms, undefined, { signal });
     yield body.subarray(i, i + 1);
+  }
+}
+
+/** The body at `rate` bytes per second, a tenth of a second's worth at a time: a slow link. */
+async function* throttle(body: Buffer, rate: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+  const chunk = Math.max(1, Math.round((rate * THROTTLE_TICK_MS) / 1000));
+  for (let at = 0; at < body.length; at += chunk) {
+    await sleep(THROTTLE_TICK_MS, undefined, { signal });
+    yield body.subarray(at, at + chunk);
   }
 }
 
