@@ -1,3 +1,4 @@
+/// <reference path="./parquetjs-lite.d.ts" />
 import parquet from "parquetjs-lite";
 import { createDigestFile } from "./digest-file.ts";
 import { metadataColumns, type ShardColumns } from "./sample.ts";
