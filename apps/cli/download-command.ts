@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { formatRate, formatSummary } from "./report.ts";
 
@@ -33,8 +34,14 @@ export function downloadOptionsFrom(values: Record<string, unknown>, warn: (line
 }
 
 export async function download(options: DownloadOptions, print: (line: string) => void, signal?: AbortSignal): Promise<DownloadSummary> {
+  let firstShard = true;
   const summary = await runDownload(options, {
     onShardWritten(shard) {
+      if (firstShard) {
+        firstShard = false;
+        const warning = sameFailureWarning(shard.name, shard.stats);
+        if (warning) console.error(warning);
+      }
       const counts = {
         count: shard.stats.count,
         successes: shard.stats.successes,
@@ -54,12 +61,32 @@ export async function download(options: DownloadOptions, print: (line: string) =
   return summary;
 }
 
+/**
+ * When every row of a shard failed with one message (a wrong column, URLs that all resolve to a
+ * private network, a dead host), the whole run will likely do the same: say so after the first shard.
+ */
+export function sameFailureWarning(name: string, stats: { count: number; successes: number; status_dict: Record<string, number> }): string | undefined {
+  const messages = Object.keys(stats.status_dict);
+  if (stats.count === 0 || stats.successes > 0 || messages.length !== 1) return undefined;
+  return `laion-dl: warning: all ${stats.count} rows of shard ${name} failed with "${messages[0]}"; the rest of the run may fail the same way`;
+}
+
+/** The columns a run reads from every row, with the option naming each. */
+export function requiredColumns(options: DownloadOptions): RequiredColumn[] {
+  return [
+    { name: options.url_col, option: "--url_col" },
+    ...(options.caption_col === null ? [] : [{ name: options.caption_col, option: "--caption_col" }]),
+    ...options.save_additional_columns.map((name) => ({ name, option: "--save_additional_columns" })),
+  ];
+}
+
 export function downloadCommand(): Command {
   return addDownloadOptions(new Command("download"))
     .description("download a {caption, url} manifest into img2dataset-compatible webdataset shards")
     .addOption(new Option("--nats <url>", "run the job on a fleet (ingest here, assemblers elsewhere) instead of in this process"))
     .action(async ({ nats, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
+      await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
       if (typeof nats !== "string") {
         await untilInterrupted((signal) => download(options, (line) => console.log(line), signal));
         return;

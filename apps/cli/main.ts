@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { ManifestShapeError } from "@laion-dl/manifest";
 import { demoCommand } from "./demo-command.ts";
 import { downloadCommand } from "./download-command.ts";
 import { retryFailedCommand } from "./retry-failed-command.ts";
@@ -15,5 +16,6 @@ try {
   // Expected failures (bad option, broken manifest, unwritable folder) end with one clear line.
   const { name, message } = error as Error;
   console.error(`laion-dl: ${name === "Error" || !name ? "" : `${name}: `}${message}`);
-  process.exitCode = 1;
+  // A manifest that can only produce failures is a usage error, found before any download.
+  process.exitCode = error instanceof ManifestShapeError ? 2 : 1;
 }

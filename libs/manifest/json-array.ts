@@ -115,7 +115,7 @@ class RowScanner {
         this.rowStart = i--;
         this.rowLine = line;
       } else if (state === BEFORE_ARRAY) {
-        if (c !== OPEN_ARRAY) return this.fail(i, line, "expected '[': the top level must be an array of rows");
+        if (c !== OPEN_ARRAY) return this.fail(i, line, `expected '[': the top level must be an array of rows, found ${jsonKindAt(c)}`);
         state = FIRST_ROW;
       } else {
         return this.fail(i, line, "unexpected data after the end of the array");
@@ -144,6 +144,16 @@ class RowScanner {
   private fail(at: number, line: number, reason: string): void {
     this.failure = { at, line, reason };
   }
+}
+
+/** What a JSON value starting with byte `c` is, for messages ("found an object"). */
+function jsonKindAt(c: number): string {
+  if (c === OPEN_OBJECT) return "an object";
+  if (c === QUOTE) return "a string";
+  if (c === 0x74 || c === 0x66) return "a boolean"; // t, f
+  if (c === 0x6e) return "null";
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return "a number";
+  return `'${String.fromCharCode(c)}'`;
 }
 
 /** Index of the quote closing a string whose content starts at `from`, or -1 if it is not in `buf` yet. */

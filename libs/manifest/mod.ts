@@ -2,3 +2,4 @@ export { ManifestError } from "./manifest-error.ts";
 export { openManifest } from "./open-manifest.ts";
 export type { ManifestFormat, ManifestRow, ManifestSource, ResumePoint } from "./types.ts";
 export { writeManifest } from "./write-manifest.ts";
+export { checkManifest, ManifestShapeError, type RequiredColumn } from "./check-manifest.ts";
