@@ -3,7 +3,7 @@
 // this process starts), BENCH_PASSES times. Prints one JSON line: CeilingRun (its best pass).
 import sharp from "sharp";
 import { transformImage } from "@laion-dl/transform";
-import { corpusRows } from "./corpus.ts";
+import { corpusRows, imageRows, type CorpusKind } from "./corpus.ts";
 import type { CeilingPass, CeilingRun } from "./ceiling.ts";
 import { jobTransformOptions } from "./job.ts";
 import { machineMeter } from "./proc.ts";
@@ -14,7 +14,7 @@ const LOAD_CONCURRENCY = 8;
 const env = (name: string) => Number(process.env[name]);
 const concurrency = env("BENCH_CONCURRENCY");
 const jobs = env("BENCH_JOBS");
-const rows = corpusRows(process.env.BENCH_BASE_URL!, env("BENCH_ROWS"), env("BENCH_SEED"));
+const rows = imageRows(corpusRows(process.env.BENCH_CORPUS as CorpusKind, process.env.BENCH_BASE_URL!, env("BENCH_ROWS"), env("BENCH_SEED")));
 
 const images: Buffer[] = new Array<Buffer>(rows.length);
 await eachParallel(rows.length, LOAD_CONCURRENCY, async (i) => {

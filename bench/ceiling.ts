@@ -1,6 +1,7 @@
 // The ceiling: sharp alone on the corpus, each setting in a fresh process, the best one kept.
 import { join } from "node:path";
 import { runJsonChild } from "./children.ts";
+import type { CorpusKind } from "./corpus.ts";
 import { BENCH_DIR, type CeilingConfig } from "./options.ts";
 
 export interface CeilingPass {
@@ -29,7 +30,7 @@ export interface CeilingResult {
 const LIBUV_DEFAULT_THREADPOOL = 4;
 
 export async function runCeiling(
-  corpus: { baseUrl: string; rows: number; seed: number; jobExtra: Readonly<Record<string, string>> },
+  corpus: { kind: CorpusKind; baseUrl: string; rows: number; seed: number; jobExtra: Readonly<Record<string, string>> },
   configs: readonly CeilingConfig[],
   passes: number,
   log: (line: string) => void,
@@ -43,6 +44,7 @@ export async function runCeiling(
     const run = await runJsonChild<CeilingRun>(join(BENCH_DIR, "ceiling-child.ts"), [], {
       ...process.env,
       UV_THREADPOOL_SIZE: String(threadpool),
+      BENCH_CORPUS: corpus.kind,
       BENCH_BASE_URL: corpus.baseUrl,
       BENCH_ROWS: String(corpus.rows),
       BENCH_SEED: String(corpus.seed),

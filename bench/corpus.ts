@@ -1,5 +1,9 @@
-// The image corpus: demoRows with no failure routes (img2dataset's photo-like size and format mix).
-import { demoRows, type DemoRow } from "@laion-dl/testing";
+// The image corpora: "demo" is demoRows with no failure routes (img2dataset's photo-like size and
+// format mix, up to 4000 px); "photo" is issue #11's photo-like profile (JPEG q90 300 px to 1080p,
+// some PNG, 10 % 404s and 1 % slow answers).
+import { demoRows, photoLikeRows, type DemoRow } from "@laion-dl/testing";
+
+export type CorpusKind = "demo" | "photo";
 
 export interface CorpusMix {
   rows: number;
@@ -12,16 +16,31 @@ export interface CorpusMix {
   alpha: number;
   /** Encoded bytes served for the whole corpus (filled in once warmed). */
   bytes: number;
+  /** Manifest rows that answer without an image (404s), and rows that answer late; absent when none. */
+  failures?: { rows: number; notFound: number; slow: number };
 }
 
-export function corpusRows(baseUrl: string, rows: number, seed: number): DemoRow[] {
-  return demoRows(baseUrl, rows, { seed, failureRate: 0 });
+export function corpusRows(kind: CorpusKind, baseUrl: string, rows: number, seed: number): DemoRow[] {
+  return kind === "demo" ? demoRows(baseUrl, rows, { seed, failureRate: 0 }) : photoLikeRows(baseUrl, rows, { seed });
 }
 
-const IMAGE_URL = /\/img\/(photo|alpha|gray)\/\d+\/(\d+)x(\d+)\.(jpg|png|webp)$/;
+const IMAGE_URL = /(\/img\/(photo|alpha|gray)\/\d+\/(\d+)x(\d+)(?:\.q\d+)?\.(jpg|png|webp))$/;
+
+/** The rows that answer with an image (what the ceiling transforms). */
+export function imageRows(rows: readonly DemoRow[]): DemoRow[] {
+  return rows.filter((row) => IMAGE_URL.test(row.url));
+}
+
+/** The image's own URL behind any delaying route (/slow/1000/img/… → /img/…): what warming fetches. */
+export function plainImageUrl(baseUrl: string, url: string): string {
+  const match = IMAGE_URL.exec(url);
+  if (!match) throw new Error(`Expected an image URL but received ${url}`);
+  return `${baseUrl}${match[1]}`;
+}
 
 /** What the corpus holds, read back from its URLs (the fixture server's paths name the image). */
-export function corpusMix(rows: readonly DemoRow[]): CorpusMix {
+export function corpusMix(allRows: readonly DemoRow[]): CorpusMix {
+  const rows = imageRows(allRows);
   const formats: Record<string, number> = {};
   let small = 0;
   let medium = 0;
@@ -30,12 +49,12 @@ export function corpusMix(rows: readonly DemoRow[]): CorpusMix {
   for (const { url } of rows) {
     const match = IMAGE_URL.exec(url);
     if (!match) throw new Error(`Expected an image URL in the corpus but received ${url}`);
-    const long = Math.max(Number(match[2]), Number(match[3]));
+    const long = Math.max(Number(match[3]), Number(match[4]));
     if (long <= 500) small++;
     else if (long < 1600) medium++;
     else large++;
-    if (match[1] === "alpha") alpha++;
-    formats[match[4]!] = (formats[match[4]!] ?? 0) + 1;
+    if (match[2] === "alpha") alpha++;
+    formats[match[5]!] = (formats[match[5]!] ?? 0) + 1;
   }
   const share = (n: number) => n / rows.length;
   return {
@@ -46,5 +65,14 @@ export function corpusMix(rows: readonly DemoRow[]): CorpusMix {
     formats: Object.fromEntries(Object.entries(formats).map(([format, n]) => [format, share(n)])),
     alpha: share(alpha),
     bytes: 0,
+    ...(rows.length === allRows.length
+      ? {}
+      : {
+          failures: {
+            rows: allRows.length,
+            notFound: allRows.filter((row) => /\/status\/404/.test(row.url)).length / allRows.length,
+            slow: allRows.filter((row) => /\/slow\//.test(row.url)).length / allRows.length,
+          },
+        }),
   };
 }

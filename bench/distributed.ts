@@ -24,6 +24,8 @@ export interface DistributedRun {
 }
 
 export type DistributedResult = { skipped: string } | { best: DistributedRun; runs: DistributedRun[] };
+/** pairedCeiling[i]: a ceiling pass of the best setting run just before runs[i]. */
+export type PairedDistributedResult = { skipped: string } | { best: DistributedRun; runs: DistributedRun[]; pairedCeiling: number[] };
 
 const POLL_MS = 100;
 const JOB_TIMEOUT_MS = 600_000;
@@ -31,6 +33,7 @@ const JOB_TIMEOUT_MS = 600_000;
 /** Starts the fleet once and runs the job `repeat` times on it (each into a fresh output folder). */
 export async function runDistributed(options: {
   manifest: string;
+  inputFormat?: "json" | "tsv";
   workDir: string;
   perShard: number;
   threadCount: number;
@@ -93,13 +96,13 @@ export async function runDistributed(options: {
 async function runJob(
   client: IngestServiceClient,
   pids: Record<string, number>,
-  options: { manifest: string; output: string; perShard: number; threadCount: number; fixturePid: number; jobExtra: Readonly<Record<string, string>> },
+  options: { manifest: string; inputFormat?: "json" | "tsv"; output: string; perShard: number; threadCount: number; fixturePid: number; jobExtra: Readonly<Record<string, string>> },
 ): Promise<DistributedRun> {
   const fixtureCpu = cpuMeter(options.fixturePid);
   const machine = machineMeter();
   const sampler = startSampler(pids);
   const started = performance.now();
-  const job = jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, extra: options.jobExtra });
+  const job = jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, inputFormat: options.inputFormat, extra: options.jobExtra });
   const { job_id } = await call<{ job_id: string }>((done) => client.SubmitJob({ manifest_path: options.manifest, options_json: JSON.stringify(job) }, done));
   const deadline = Date.now() + JOB_TIMEOUT_MS;
   let status: JobStatus__Output;

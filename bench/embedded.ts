@@ -8,6 +8,7 @@ import { killOnExit } from "./children.ts";
 import { cliFlags, jobOptions } from "./job.ts";
 import { REPO_ROOT } from "./options.ts";
 import { cpuMeter, machineMeter, startSampler } from "./proc.ts";
+import { downloadCpu, type DownloadCpu } from "./threads.ts";
 
 export interface EmbeddedRun {
   perShard: number;
@@ -17,6 +18,10 @@ export interface EmbeddedRun {
   /** The download's own time, as its summary line prints it (from start to the last shard written). */
   seconds: number;
   imagesPerSecond: number;
+  /** Manifest rows finished per second of download time (successes and failures alike). */
+  rowsPerSecond: number;
+  /** The thread_count given, or undefined for laion-dl's default. */
+  threadCount?: number;
   /** Spawn to exit: adds node + tsx start-up and shutdown. */
   processSeconds: number;
   peakRss: number;
@@ -27,6 +32,8 @@ export interface EmbeddedRun {
   fixtureCpuSeconds: number;
   /** CPU seconds every other process on the machine used meanwhile (a quiet machine: near 0). */
   otherCpuSeconds: number;
+  /** CPU over the download's own time: cores busy and the busiest threads. */
+  download?: DownloadCpu;
   summary: string[];
 }
 
@@ -34,7 +41,9 @@ export async function runEmbedded(options: {
   manifest: string;
   output: string;
   perShard: number;
-  threadCount: number;
+  /** undefined: laion-dl's default thread_count. */
+  threadCount?: number;
+  inputFormat?: "json" | "tsv";
   fixturePid: number;
   /** Runs under node --cpu-prof, writing the profile here. */
   cpuProfDir?: string;
@@ -43,7 +52,9 @@ export async function runEmbedded(options: {
   log: (line: string) => void;
 }): Promise<EmbeddedRun> {
   await rm(options.output, { recursive: true, force: true });
-  const flags = cliFlags(jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, extra: options.jobExtra }));
+  const flags = cliFlags(
+    jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, inputFormat: options.inputFormat, extra: options.jobExtra }),
+  );
   // bin/laion-dl passes LAION_DL_NODE_FLAGS to node (which refuses --cpu-prof in NODE_OPTIONS).
   const profiling = options.cpuProfDir ? { LAION_DL_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${options.cpuProfDir}` } : {};
   const fixtureCpu = cpuMeter(options.fixturePid);
@@ -52,7 +63,7 @@ export async function runEmbedded(options: {
   const child = spawn(join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags], { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv, ...profiling }, stdio: ["ignore", "pipe", "pipe"] });
   killOnExit(child);
   // bin/laion-dl execs node, so the pid is the download process itself.
-  const sampler = startSampler({ download: child.pid! });
+  const sampler = startSampler({ download: child.pid! }, 100, ["download"]);
   const stdout: string[] = [];
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => stdout.push(chunk));
@@ -72,19 +83,23 @@ export async function runEmbedded(options: {
   const stats = await shardStats(options.output);
   const seconds = Number(time[1]);
   const successes = stats.reduce((sum, s) => sum + s.successes, 0);
+  const count = stats.reduce((sum, s) => sum + s.count, 0);
   return {
     perShard: options.perShard,
     shards: stats.length,
-    count: stats.reduce((sum, s) => sum + s.count, 0),
+    count,
     successes,
     seconds,
     imagesPerSecond: successes / seconds,
+    rowsPerSecond: count / seconds,
+    ...(options.threadCount === undefined ? {} : { threadCount: options.threadCount }),
     processSeconds,
     peakRss: figures.peakRss,
     rssAt: quarters(figures.timeline),
     cpuSeconds: figures.cpuSeconds,
     fixtureCpuSeconds,
     otherCpuSeconds: Math.max(0, machineCpuSeconds - figures.cpuSeconds - fixtureCpuSeconds),
+    download: downloadCpu(figures, child.pid!, seconds),
     summary,
   };
 }

@@ -5,7 +5,7 @@ import { startFixtureServer } from "@laion-dl/testing";
 import type { FixtureReply, FixtureRequest } from "./fixture.ts";
 
 const cacheBytes = Number(process.env.BENCH_FIXTURE_CACHE_BYTES);
-const server = await startFixtureServer({ cacheBytes });
+const server = await startFixtureServer({ cacheBytes, cacheDir: process.env.BENCH_FIXTURE_CACHE_DIR });
 send({ type: "ready", baseUrl: server.baseUrl });
 
 process.on("message", (message: FixtureRequest) => {

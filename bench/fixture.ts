@@ -18,11 +18,12 @@ export interface FixtureProcess {
   close(): Promise<void>;
 }
 
-export async function startFixtureProcess(cacheBytes: number): Promise<FixtureProcess> {
+/** The fixture server with a memory cache of `cacheBytes`, keeping rendered images in `cacheDir`. */
+export async function startFixtureProcess(cacheBytes: number, cacheDir: string): Promise<FixtureProcess> {
   const child = fork(join(BENCH_DIR, "fixture-child.ts"), [], {
     cwd: REPO_ROOT,
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, BENCH_FIXTURE_CACHE_BYTES: String(cacheBytes) },
+    env: { ...process.env, BENCH_FIXTURE_CACHE_BYTES: String(cacheBytes), BENCH_FIXTURE_CACHE_DIR: cacheDir },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   killOnExit(child);

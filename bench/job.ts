@@ -8,7 +8,10 @@ export interface JobSettings {
   manifest: string;
   output: string;
   perShard: number;
-  threadCount: number;
+  /** undefined: laion-dl's default thread_count. */
+  threadCount?: number;
+  /** The manifest's format (default json). */
+  inputFormat?: "json" | "tsv";
   /** More download options (bench --job KEY=VALUE), e.g. processes_count. */
   extra?: Readonly<Record<string, string>>;
 }
@@ -16,14 +19,14 @@ export interface JobSettings {
 export function jobOptions(options: JobSettings): Record<string, string> {
   return {
     url_list: options.manifest,
-    input_format: "json",
+    input_format: options.inputFormat ?? "json",
     url_col: "url",
     caption_col: "caption",
     output_format: "webdataset",
     output_folder: options.output,
     image_size: "224",
     resize_mode: "border",
-    thread_count: String(options.threadCount),
+    ...(options.threadCount === undefined ? {} : { thread_count: String(options.threadCount) }),
     number_sample_per_shard: String(options.perShard),
     allow_private_network: "True",
     ...options.extra,

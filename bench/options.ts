@@ -14,8 +14,12 @@ export interface CeilingConfig {
   readonly jobs: number;
 }
 
+export type Phase = "ceiling" | "embedded" | "small-shards" | "distributed" | "ingest" | "photo" | "photo-fleet" | "wan";
+
 export interface BenchOptions {
   readonly rows: number;
+  /** Rows of the photo-like manifest (the photo and WAN profiles). */
+  readonly photoRows: number;
   readonly seed: number;
   readonly threadCount: number;
   readonly ingestGb: number;
@@ -29,8 +33,10 @@ export interface BenchOptions {
   readonly jobExtra: Readonly<Record<string, string>>;
   /** Longest wait, before each timed run, for other processes on the machine to go quiet. */
   readonly quietWait: number;
-  readonly skip: ReadonlySet<"ceiling" | "embedded" | "small-shards" | "distributed" | "ingest">;
+  readonly skip: ReadonlySet<Phase>;
   readonly cpuProf: boolean;
+  /** One more embedded run of the photo profile under perf record + node --cpu-prof: where the CPU goes. */
+  readonly cpuBreakdown: boolean;
   readonly out: string;
 }
 
@@ -44,14 +50,23 @@ export const USAGE = `usage: npx -y pnpm@9 bench [options]
   --repeat N            timed runs of each ceiling setting and of the embedded and distributed
                         jobs; the best counts, all are kept in results.json (default 2)
   --small-shards N      one more embedded run with this --number_sample_per_shard (default 1000)
+  --photo-rows N        rows of the photo-like manifest of the photo and WAN profiles (default 2000)
   --env KEY=VALUE       extra environment for laion-dl and the services (repeatable), e.g. to
                         try MALLOC_ARENA_MAX=2
   --skip-ceiling  --skip-embedded  --skip-small-shards  --skip-distributed  --skip-ingest
+                        leave out a phase on the demo corpus
+  --skip-photo  --skip-photo-fleet  --skip-wan
+                        leave out the photo profile's ceiling and embedded runs, its fleet run, or
+                        the WAN profile
+  --profiles-only       only the photo and WAN profiles (every --skip of the demo corpus)
   --job KEY=VALUE       another download option for the embedded and distributed jobs (repeatable),
                         e.g. processes_count=4; image options apply to the ceiling too
   --quiet-wait S        before each timed run, wait up to S seconds for other processes on the
                         machine to go quiet (default 30; 0: don't wait)
   --cpu-prof            one more embedded run under node --cpu-prof, summarised (bench/.work/prof/)
+  --cpu-breakdown       one more embedded run of the photo profile under perf record (installs
+                        Debian's linux-perf if missing) and node --cpu-prof: CPU by shared object,
+                        top symbols, and the main thread's time in buckets
   --out PATH            where to write the figures (default bench/results.json)
 `;
 
@@ -61,6 +76,7 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     args: argv.filter((arg) => arg !== "--"),
     options: {
       rows: { type: "string", default: "2000" },
+      "photo-rows": { type: "string", default: "2000" },
       seed: { type: "string", default: "0" },
       "thread-count": { type: "string", default: "64" },
       "ingest-gb": { type: "string", default: "1" },
@@ -75,7 +91,12 @@ export function readOptions(argv: readonly string[]): BenchOptions {
       "skip-small-shards": { type: "boolean", default: false },
       "skip-distributed": { type: "boolean", default: false },
       "skip-ingest": { type: "boolean", default: false },
+      "skip-photo": { type: "boolean", default: false },
+      "skip-photo-fleet": { type: "boolean", default: false },
+      "skip-wan": { type: "boolean", default: false },
+      "profiles-only": { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
+      "cpu-breakdown": { type: "boolean", default: false },
       out: { type: "string", default: join(BENCH_DIR, "results.json") },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -84,14 +105,19 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     process.stdout.write(USAGE);
     process.exit(0);
   }
-  const skip = new Set<"ceiling" | "embedded" | "small-shards" | "distributed" | "ingest">();
-  if (values["skip-ceiling"]) skip.add("ceiling");
-  if (values["skip-embedded"]) skip.add("embedded");
-  if (values["skip-small-shards"] || values["skip-embedded"]) skip.add("small-shards");
-  if (values["skip-distributed"]) skip.add("distributed");
-  if (values["skip-ingest"]) skip.add("ingest");
+  const skip = new Set<Phase>();
+  const profilesOnly = values["profiles-only"];
+  if (values["skip-ceiling"] || profilesOnly) skip.add("ceiling");
+  if (values["skip-embedded"] || profilesOnly) skip.add("embedded");
+  if (values["skip-small-shards"] || values["skip-embedded"] || profilesOnly) skip.add("small-shards");
+  if (values["skip-distributed"] || profilesOnly) skip.add("distributed");
+  if (values["skip-ingest"] || profilesOnly) skip.add("ingest");
+  if (values["skip-photo"]) skip.add("photo");
+  if (values["skip-photo-fleet"]) skip.add("photo-fleet");
+  if (values["skip-wan"]) skip.add("wan");
   return Object.freeze({
     rows: integer("--rows", values.rows, 1),
+    photoRows: integer("--photo-rows", values["photo-rows"], 1),
     seed: integer("--seed", values.seed, 0),
     threadCount: integer("--thread-count", values["thread-count"], 1),
     ingestGb: positive("--ingest-gb", values["ingest-gb"]),
@@ -103,6 +129,7 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     quietWait: integer("--quiet-wait", values["quiet-wait"], 0),
     skip,
     cpuProf: values["cpu-prof"],
+    cpuBreakdown: values["cpu-breakdown"],
     out: values.out,
   });
 }

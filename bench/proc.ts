@@ -14,15 +14,45 @@ function clockTicks(): number {
 
 /** User + system CPU seconds a process has used so far, or undefined once it is gone. */
 export function cpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** utime + stime of a /proc stat file (a process's or one thread's), in seconds. */
+function statCpuSeconds(path: string): number | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    stat = readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
   // The command name (field 2) may hold spaces: count fields from its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds of each live thread of a process, by thread id (/proc/<pid>/task/<tid>/stat). */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    const cpu = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    if (cpu !== undefined) threads.set(Number(tid), cpu);
+  }
+  return threads;
+}
+
+/** A thread's name (/proc/<pid>/task/<tid>/comm: "node", "libuv-worker", "V8 DefaultWorke", …). */
+export function threadName(pid: number, tid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
 }
 
 export interface Memory {
@@ -53,6 +83,11 @@ export interface ProcessFigures {
   cpuSeconds: number;
   /** VmRSS over time: [seconds since start, bytes]. */
   timeline: [number, number][];
+  /** The process's CPU seconds since start over time: [seconds since start, CPU seconds]. */
+  cpuTimeline: [number, number][];
+  /** With `threads`: each sample's CPU seconds per thread id since the sampler started, and the names. */
+  threads?: { at: number; cpu: Map<number, number> }[];
+  threadNames?: Map<number, string>;
 }
 
 export interface Sampler {
@@ -60,20 +95,40 @@ export interface Sampler {
   stop(): Record<string, ProcessFigures>;
 }
 
-/** Samples VmRSS/VmHWM/CPU of the named processes every `intervalMs` until stop(). */
-export function startSampler(pids: Readonly<Record<string, number>>, intervalMs = 100): Sampler {
+interface SampledProcess {
+  cpuAtStart: number;
+  cpuLast: number;
+  peak: number;
+  timeline: [number, number][];
+  cpuTimeline: [number, number][];
+  threads?: { at: number; cpu: Map<number, number> }[];
+  threadNames?: Map<number, string>;
+}
+
+/**
+ * Samples VmRSS/VmHWM/CPU of the named processes every `intervalMs` until stop(); for the names in
+ * `threadsOf`, each thread's CPU too (the busiest thread is what caps a process on many cores).
+ */
+export function startSampler(pids: Readonly<Record<string, number>>, intervalMs = 100, threadsOf: readonly string[] = []): Sampler {
   const started = performance.now();
-  const state = new Map<string, { cpuAtStart: number; cpuLast: number; peak: number; timeline: [number, number][] }>();
+  const state = new Map<string, SampledProcess>();
   const sample = () => {
     const at = (performance.now() - started) / 1000;
     for (const [name, pid] of Object.entries(pids)) {
       const cpu = cpuSeconds(pid);
       const memory = memoryOf(pid);
       if (cpu === undefined || memory === undefined) continue;
-      const entry = state.get(name) ?? { cpuAtStart: cpu, cpuLast: cpu, peak: 0, timeline: [] };
+      const entry: SampledProcess = state.get(name) ?? { cpuAtStart: cpu, cpuLast: cpu, peak: 0, timeline: [], cpuTimeline: [] };
       entry.cpuLast = cpu;
       entry.peak = Math.max(entry.peak, memory.peak, memory.rss);
       entry.timeline.push([at, memory.rss]);
+      entry.cpuTimeline.push([at, cpu - entry.cpuAtStart]);
+      if (threadsOf.includes(name)) {
+        const threads = threadCpuSeconds(pid);
+        entry.threadNames ??= new Map();
+        for (const tid of threads.keys()) if (!entry.threadNames.has(tid)) entry.threadNames.set(tid, threadName(pid, tid));
+        (entry.threads ??= []).push({ at, cpu: threads });
+      }
       state.set(name, entry);
     }
   };
@@ -85,7 +140,13 @@ export function startSampler(pids: Readonly<Record<string, number>>, intervalMs 
       sample();
       const figures: Record<string, ProcessFigures> = {};
       for (const [name, entry] of state) {
-        figures[name] = { peakRss: entry.peak, cpuSeconds: entry.cpuLast - entry.cpuAtStart, timeline: entry.timeline };
+        figures[name] = {
+          peakRss: entry.peak,
+          cpuSeconds: entry.cpuLast - entry.cpuAtStart,
+          timeline: entry.timeline,
+          cpuTimeline: entry.cpuTimeline,
+          ...(entry.threads ? { threads: entry.threads, threadNames: entry.threadNames } : {}),
+        };
       }
       return figures;
     },

@@ -4,9 +4,9 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeManifest } from "@laion-dl/manifest";
-import { runCeiling } from "./ceiling.ts";
-import { corpusMix, corpusRows } from "./corpus.ts";
-import { runDistributed } from "./distributed.ts";
+import { runCeiling, type CeilingResult } from "./ceiling.ts";
+import { corpusMix, corpusRows, type CorpusKind } from "./corpus.ts";
+import { runDistributed, type PairedDistributedResult } from "./distributed.ts";
 import { runEmbedded, type EmbeddedRun } from "./embedded.ts";
 import { startFixtureProcess } from "./fixture.ts";
 import { ensureIngestManifest, type GeneratedManifest } from "./ingest-manifest.ts";
@@ -14,12 +14,15 @@ import { runIngestReader } from "./ingest.ts";
 import { describeMachine } from "./machine.ts";
 import { readOptions, WORK_DIR } from "./options.ts";
 import { summariseProfile } from "./profile.ts";
+import { runProfiles, type EmbeddedJob } from "./profiles.ts";
 import { waitForQuiet } from "./quiet.ts";
 import { formatTable, mb, pct } from "./report.ts";
 import { summaryLines, type BenchResults } from "./summary.ts";
 
-/** The fixture server's cache holds the whole corpus (about 0.4 MB an image) with room to spare. */
-const fixtureCacheBytes = (rows: number) => Math.max(1.5 * 2 ** 30, rows * 750_000);
+/** The fixture server's memory cache holds both corpora (about 0.4 and 0.3 MB an image) with room to spare. */
+const fixtureCacheBytes = (rows: number, photoRows: number) => Math.max(1.5 * 2 ** 30, rows * 750_000 + photoRows * 500_000);
+/** Rendered images are kept here between runs (rendering 2 000 images takes minutes). */
+const IMAGE_CACHE_DIR = join(WORK_DIR, "images");
 const BIG_SHARDS = 10_000;
 
 const options = readOptions(process.argv.slice(2));
@@ -33,22 +36,25 @@ if (Object.keys(options.extraEnv).length > 0) log(`extra environment for laion-d
 if (Object.keys(options.jobExtra).length > 0) log(`extra download options: ${JSON.stringify(options.jobExtra)}`);
 
 // 1. The corpus, served by the fixture server in its own process, every image rendered before timing.
-const fixture = await startFixtureProcess(fixtureCacheBytes(options.rows));
-const rows = corpusRows(fixture.baseUrl, options.rows, options.seed);
+const fixture = await startFixtureProcess(fixtureCacheBytes(options.rows, options.photoRows), IMAGE_CACHE_DIR);
+const demoPhases = (["ceiling", "embedded", "small-shards", "distributed"] as const).some((phase) => !options.skip.has(phase)) || options.cpuProf;
+const rows = corpusRows("demo", fixture.baseUrl, options.rows, options.seed);
 const mix = corpusMix(rows);
 const manifest = join(WORK_DIR, "corpus.json");
 await writeManifest(manifest, rows.map(({ caption, url }) => ({ caption, url })), "json");
-log(`fixture server (pid ${fixture.pid}) at ${fixture.baseUrl}; rendering ${rows.length} images…`);
+log(`fixture server (pid ${fixture.pid}) at ${fixture.baseUrl}; ${demoPhases ? `rendering or reading ${rows.length} images…` : "no phase of the demo corpus"}`);
 // The ingest manifest is written meanwhile: nothing is timed until both are done.
 const generating: Promise<GeneratedManifest | undefined> = options.skip.has("ingest")
   ? Promise.resolve(undefined)
   : ensureIngestManifest(join(WORK_DIR, `seed-${options.ingestGb}gb.json`), Math.round(options.ingestGb * 1e9));
-const warmed = await fixture.warm(rows.map((row) => row.url));
+const warmed = demoPhases ? await fixture.warm(rows.map((row) => row.url)) : { bytes: 0, seconds: 0 };
 mix.bytes = warmed.bytes;
-log(
-  `corpus: ${mix.rows} images, ${mb(mix.bytes)} rendered in ${warmed.seconds.toFixed(0)} s; long side ≤ 500 px ${pct(mix.small)}, ` +
-    `501–1599 px ${pct(mix.medium)}, ≥ 1600 px ${pct(mix.large)}; ${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; alpha ${pct(mix.alpha)}`,
-);
+if (demoPhases) {
+  log(
+    `corpus: ${mix.rows} images, ${mb(mix.bytes)} rendered or read in ${warmed.seconds.toFixed(0)} s; long side ≤ 500 px ${pct(mix.small)}, ` +
+      `501–1599 px ${pct(mix.medium)}, ≥ 1600 px ${pct(mix.large)}; ${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; alpha ${pct(mix.alpha)}`,
+  );
+}
 const generated = await generating;
 if (generated) log(`ingest manifest: ${mb(generated.bytes)}, ${generated.rows} rows ${generated.seconds ? `generated in ${generated.seconds.toFixed(0)} s` : "(kept from an earlier run)"}`);
 
@@ -59,7 +65,7 @@ const results: BenchResults = {
   totalSeconds: 0,
 };
 
-const corpusSettings = { baseUrl: fixture.baseUrl, rows: options.rows, seed: options.seed, jobExtra: options.jobExtra };
+const corpusSettings = (kind: CorpusKind) => ({ kind, baseUrl: fixture.baseUrl, rows: kind === "demo" ? options.rows : options.photoRows, seed: options.seed, jobExtra: options.jobExtra });
 
 /** Before each timed run: at least a second's pause, and a quiet machine if it comes soon enough. */
 const quiet = () => waitForQuiet(options.quietWait, log);
@@ -67,27 +73,29 @@ const quiet = () => waitForQuiet(options.quietWait, log);
 // 2. The ceiling: sharp alone over in-memory buffers.
 if (!options.skip.has("ceiling")) {
   log(`ceiling: sharp alone on in-memory buffers, ${options.repeat} pass(es) per setting`);
-  results.ceiling = await runCeiling(corpusSettings, options.ceilingConfigs, options.repeat, log, quiet);
+  results.ceiling = await runCeiling(corpusSettings("demo"), options.ceilingConfigs, options.repeat, log, quiet);
 }
 
 // 3 and 6. Embedded: ./bin/laion-dl download, as a user runs it.
-const embeddedRun = async (perShard: number, label: string, cpuProfDir?: string): Promise<EmbeddedRun> => {
+const demoJob = (perShard: number): EmbeddedJob => ({ manifest, inputFormat: "json", perShard, threadCount: options.threadCount });
+const embeddedRun = async (job: EmbeddedJob, label: string, cpuProfDir?: string): Promise<EmbeddedRun> => {
   await quiet();
   const output = join(WORK_DIR, "embedded");
-  const run = await runEmbedded({ manifest, output, perShard, threadCount: options.threadCount, fixturePid: fixture.pid, cpuProfDir, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
+  const run = await runEmbedded({ ...job, output, fixturePid: fixture.pid, cpuProfDir, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
   await rm(output, { recursive: true, force: true });
+  const during = run.download ? `; during the download ${run.download.coresBusy.toFixed(2)} cores` : "";
   log(
-    `  ${label}: ${run.imagesPerSecond.toFixed(1)} img/s, peak RSS ${mb(run.peakRss)}, CPU ${(run.cpuSeconds / run.processSeconds).toFixed(2)} cores, ` +
-      `other processes ${(run.otherCpuSeconds / run.processSeconds).toFixed(2)} cores`,
+    `  ${label}: ${run.imagesPerSecond.toFixed(1)} img/s (${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s), peak RSS ${mb(run.peakRss)}, ` +
+      `CPU ${(run.cpuSeconds / run.processSeconds).toFixed(2)} cores${during}, other processes ${(run.otherCpuSeconds / run.processSeconds).toFixed(2)} cores`,
   );
   return run;
 };
 // This machine's speed drifts by 10-20 % over minutes: each embedded and distributed run also gets a
 // ceiling pass of the best setting just before it, and its ratio to that pass.
-const pairedCeilingPass = async (paired: number[]): Promise<void> => {
-  const best = results.ceiling?.best;
+const pairedCeilingPass = async (ceiling: CeilingResult | undefined, kind: CorpusKind, paired: number[]): Promise<void> => {
+  const best = ceiling?.best;
   if (!best) return quiet();
-  const beside = await runCeiling(corpusSettings, [{ concurrency: best.concurrency, jobs: best.jobs }], 1, log, quiet);
+  const beside = await runCeiling(corpusSettings(kind), [{ concurrency: best.concurrency, jobs: best.jobs }], 1, log, quiet);
   paired.push(beside.best.imagesPerSecond);
 };
 if (!options.skip.has("embedded")) {
@@ -95,20 +103,20 @@ if (!options.skip.has("embedded")) {
   const runs: EmbeddedRun[] = [];
   const paired: number[] = [];
   for (let i = 1; i <= options.repeat; i++) {
-    await pairedCeilingPass(paired);
-    runs.push(await embeddedRun(BIG_SHARDS, `run ${i}`));
+    await pairedCeilingPass(results.ceiling, "demo", paired);
+    runs.push(await embeddedRun(demoJob(BIG_SHARDS), `run ${i}`));
   }
   results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs, pairedCeiling: paired };
 }
 if (!options.skip.has("small-shards")) {
   log(`embedded: ${options.smallShards} per shard`);
-  results.embeddedSmallShards = await embeddedRun(options.smallShards, `${options.smallShards} per shard`);
+  results.embeddedSmallShards = await embeddedRun(demoJob(options.smallShards), `${options.smallShards} per shard`);
 }
 if (options.cpuProf) {
   const dir = join(WORK_DIR, "prof");
   await rm(dir, { recursive: true, force: true });
   log(`embedded under node --cpu-prof (${dir})`);
-  await embeddedRun(BIG_SHARDS, "profiled run", dir);
+  await embeddedRun(demoJob(BIG_SHARDS), "profiled run", dir);
   results.profile = await summariseProfile(dir);
   if (results.profile) {
     log(`  main thread of the download process, self time by package:`);
@@ -118,25 +126,41 @@ if (options.cpuProf) {
   }
 }
 
-// 4 and 6. Distributed: nats-server + the four services on this machine.
-if (!options.skip.has("distributed")) {
-  log(`distributed: nats-server + ingest + fetcher + transformer + assembler, job via SubmitJob, ${options.repeat} run(s)`);
+// 4 and 6. Distributed: nats-server + the four services on this machine, each run paired.
+const fleetRun = async (job: EmbeddedJob, pairedPass: (paired: number[]) => Promise<void>): Promise<PairedDistributedResult> => {
   const paired: number[] = [];
   const distributed = await runDistributed({
-    manifest,
+    manifest: job.manifest,
+    inputFormat: job.inputFormat,
     workDir: WORK_DIR,
-    perShard: BIG_SHARDS,
-    threadCount: options.threadCount,
+    perShard: job.perShard,
+    threadCount: job.threadCount ?? options.threadCount,
     repeat: options.repeat,
     fixturePid: fixture.pid,
     extraEnv: options.extraEnv,
     jobExtra: options.jobExtra,
     log,
-    beforeEach: () => pairedCeilingPass(paired),
+    beforeEach: () => pairedPass(paired),
   });
   if ("skipped" in distributed) log(`  skipped: ${distributed.skipped}`);
-  results.distributed = "skipped" in distributed ? distributed : { ...distributed, pairedCeiling: paired };
+  return "skipped" in distributed ? distributed : { ...distributed, pairedCeiling: paired };
+};
+if (!options.skip.has("distributed")) {
+  log(`distributed: nats-server + ingest + fetcher + transformer + assembler, job via SubmitJob, ${options.repeat} run(s)`);
+  results.distributed = await fleetRun(demoJob(BIG_SHARDS), (paired) => pairedCeilingPass(results.ceiling, "demo", paired));
 }
+
+// 8. Issue #11's photo-like and WAN profiles.
+const profiles = await runProfiles({
+  options,
+  fixture,
+  log,
+  quiet,
+  embeddedRun,
+  fleetRun,
+  pairedCeilingPass: (ceiling, paired) => pairedCeilingPass(ceiling, "photo", paired),
+});
+if (Object.keys(profiles.results).length > 0) results.profiles = profiles.results;
 await fixture.close();
 
 // 5. Ingest: the project's reader against stream-json on the same file.

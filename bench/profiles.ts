@@ -1,0 +1,152 @@
+// Issue #11's profiles, run after the demo corpus's phases on the same fixture server:
+// - photo: a photo-like TSV manifest (JPEG q90 300 px to 1080p, some PNG, 10 % 404s, 1 % slow
+//   answers), 1 000-row shards, sharp alone on its images as the ceiling, embedded runs with the
+//   default thread_count and with --thread-count, and the fleet;
+// - wan: the same manifest with each URL given a WAN fate (lognormal time to first byte, hangs,
+//   drips, refused connections), against the same corpus served instantly.
+import { join } from "node:path";
+import { writeManifest } from "@laion-dl/manifest";
+import { closedLoopbackUrl, WAN_PROFILE, wanFate, wanRows, type DemoRow, type WanFate } from "@laion-dl/testing";
+import type { CeilingResult } from "./ceiling.ts";
+import { runCeiling } from "./ceiling.ts";
+import { corpusMix, corpusRows, imageRows, plainImageUrl, type CorpusMix } from "./corpus.ts";
+import type { PairedDistributedResult } from "./distributed.ts";
+import type { EmbeddedRun } from "./embedded.ts";
+import type { FixtureProcess } from "./fixture.ts";
+import type { BenchOptions } from "./options.ts";
+import { WORK_DIR } from "./options.ts";
+import { mb, pct } from "./report.ts";
+
+export const PHOTO_PER_SHARD = 1000;
+
+/** Runs of one embedded setting, each paired with a ceiling pass just before it. */
+export interface EmbeddedSeries {
+  /** undefined: laion-dl's default thread_count. */
+  threadCount?: number;
+  best: EmbeddedRun;
+  runs: EmbeddedRun[];
+  pairedCeiling: number[];
+}
+
+export interface PhotoProfileResult {
+  corpus: CorpusMix & { warmSeconds: number };
+  ceiling?: CeilingResult;
+  embedded: EmbeddedSeries[];
+  fleet?: PairedDistributedResult;
+}
+
+export interface WanProfileResult {
+  profile: typeof WAN_PROFILE;
+  seed: number;
+  /** Rows per fate. */
+  fates: Record<WanFate["kind"], number>;
+  /** The same manifest served instantly, default thread_count (the photo profile's best run). */
+  instant: EmbeddedRun;
+  best: EmbeddedRun;
+  runs: EmbeddedRun[];
+  /** WAN rows per second over instant rows per second (the same rows, best runs). */
+  ratio: number;
+}
+
+export interface ProfileResults {
+  photo?: PhotoProfileResult;
+  wan?: WanProfileResult;
+}
+
+export interface EmbeddedJob {
+  manifest: string;
+  inputFormat: "json" | "tsv";
+  perShard: number;
+  threadCount?: number;
+}
+
+export interface ProfileContext {
+  options: BenchOptions;
+  fixture: FixtureProcess;
+  log: (line: string) => void;
+  quiet: () => Promise<void>;
+  /** One timed embedded run (waits for a quiet machine first). */
+  embeddedRun: (job: EmbeddedJob, label: string) => Promise<EmbeddedRun>;
+  /** The fleet's timed runs of a job (with --thread-count), each after `pairedPass`. */
+  fleetRun: (job: EmbeddedJob, pairedPass: (paired: number[]) => Promise<void>) => Promise<PairedDistributedResult>;
+  /** A ceiling pass of `ceiling`'s best setting on the photo corpus, appended to `paired`. */
+  pairedCeilingPass: (ceiling: CeilingResult | undefined, paired: number[]) => Promise<void>;
+}
+
+export async function runProfiles(context: ProfileContext): Promise<{ results: ProfileResults; photoManifest?: string }> {
+  const { options, fixture, log, quiet } = context;
+  const results: ProfileResults = {};
+  const wanted = (["photo", "photo-fleet", "wan"] as const).filter((phase) => !options.skip.has(phase));
+  if (wanted.length === 0 && !options.cpuBreakdown) return { results };
+
+  const rows = corpusRows("photo", fixture.baseUrl, options.photoRows, options.seed);
+  const manifest = join(WORK_DIR, "photo.tsv");
+  await writeManifest(manifest, rows.map(({ url, caption }) => ({ url, caption })), "tsv");
+  const mix = corpusMix(rows);
+  log(`photo profile: ${rows.length} rows (${manifest}); rendering or reading ${imageRows(rows).length} images…`);
+  const warmed = await fixture.warm(imageRows(rows).map((row) => plainImageUrl(fixture.baseUrl, row.url)));
+  mix.bytes = warmed.bytes;
+  const images = imageRows(rows).length;
+  log(
+    `  ${images} images, ${mb(mix.bytes)} (${Math.round(mix.bytes / images / 1000)} KB each) in ${warmed.seconds.toFixed(0)} s; ` +
+      `${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; 404 ${pct(mix.failures?.notFound ?? 0)}, slow ${pct(mix.failures?.slow ?? 0)}`,
+  );
+  const photo: PhotoProfileResult = { corpus: { ...mix, warmSeconds: warmed.seconds }, embedded: [] };
+  results.photo = photo;
+  const corpus = { kind: "photo" as const, baseUrl: fixture.baseUrl, rows: options.photoRows, seed: options.seed, jobExtra: options.jobExtra };
+  const job = (threadCount?: number): EmbeddedJob => ({ manifest, inputFormat: "tsv", perShard: PHOTO_PER_SHARD, threadCount });
+
+  if (!options.skip.has("photo")) {
+    log(`photo profile, ceiling: sharp alone on its ${images} images, ${options.repeat} pass(es) per setting`);
+    photo.ceiling = await runCeiling(corpus, options.ceilingConfigs, options.repeat, log, quiet);
+    for (const threadCount of [undefined, options.threadCount]) {
+      const label = threadCount === undefined ? "default thread_count" : `thread_count ${threadCount}`;
+      log(`photo profile, embedded: ${PHOTO_PER_SHARD} per shard, ${label}, ${options.repeat} run(s)`);
+      const runs: EmbeddedRun[] = [];
+      const paired: number[] = [];
+      for (let i = 1; i <= options.repeat; i++) {
+        await context.pairedCeilingPass(photo.ceiling, paired);
+        runs.push(await context.embeddedRun(job(threadCount), `run ${i}`));
+      }
+      photo.embedded.push({ ...(threadCount === undefined ? {} : { threadCount }), best: best(runs), runs, pairedCeiling: paired });
+    }
+  }
+
+  if (!options.skip.has("wan")) {
+    const seed = options.seed;
+    const wan = wanRows(rows, { seed, refusedBaseUrl: await closedLoopbackUrl() });
+    const wanManifest = join(WORK_DIR, "photo-wan.tsv");
+    await writeManifest(wanManifest, wan.map(({ url, caption }) => ({ url, caption })), "tsv");
+    const fates = countFates(rows, seed);
+    log(`WAN profile: ${Object.entries(fates).map(([kind, n]) => `${kind} ${n}`).join(", ")} rows (${wanManifest}); default thread_count and timeout`);
+    let instant = photo.embedded.find((series) => series.threadCount === undefined)?.best;
+    if (!instant) {
+      log("  the same manifest served instantly, for comparison:");
+      instant = await context.embeddedRun(job(), "instant");
+    }
+    const runs: EmbeddedRun[] = [];
+    for (let i = 1; i <= options.repeat; i++) runs.push(await context.embeddedRun({ ...job(), manifest: wanManifest }, `WAN run ${i}`));
+    const wanBest = runs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
+    results.wan = { profile: WAN_PROFILE, seed, fates, instant, best: wanBest, runs, ratio: wanBest.rowsPerSecond / instant.rowsPerSecond };
+    log(`  WAN ${wanBest.rowsPerSecond.toFixed(1)} rows/s vs instant ${instant.rowsPerSecond.toFixed(1)} rows/s = ${results.wan.ratio.toFixed(2)}×`);
+  }
+
+  if (!options.skip.has("photo-fleet")) {
+    log(`photo profile, distributed: nats-server + the four services, thread_count ${options.threadCount}, ${options.repeat} run(s)`);
+    photo.fleet = await context.fleetRun(job(options.threadCount), (paired) => context.pairedCeilingPass(photo.ceiling, paired));
+  }
+  return { results, photoManifest: manifest };
+}
+
+function best(runs: readonly EmbeddedRun[]): EmbeddedRun {
+  return runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+}
+
+function countFates(rows: readonly DemoRow[], seed: number): Record<WanFate["kind"], number> {
+  const fates: Record<WanFate["kind"], number> = { answer: 0, drip: 0, hang: 0, refused: 0 };
+  for (const row of rows) {
+    const url = new URL(row.url);
+    fates[wanFate(seed, `${url.pathname}${url.search}`).kind]++;
+  }
+  return fates;
+}
