@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = ["libs", "services", "apps", "test"];
+const testTimeout = join(import.meta.dirname, "test-timeout.mjs");
 const only = process.argv.slice(2);
 
 function* testFiles(dir) {
@@ -27,7 +28,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+  ["--import", "tsx", "--import", testTimeout, "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

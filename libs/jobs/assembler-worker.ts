@@ -8,13 +8,12 @@ import {
   createLimiter,
   assemblyOptionsOf,
   fromArray,
-  WORK_DIR,
   type SampleInput,
   type Limiter,
   type SampleStages,
   type ShardAssembly,
 } from "@laion-dl/pipeline";
-import { keyLayout, shardName } from "@laion-dl/shard";
+import { keyLayout, outputFolder, shardName } from "@laion-dl/shard";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
 
 export interface AssemblerWorkerOptions {
@@ -101,7 +100,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         assembly = assembleShard(
           {
             outputDir: jobOptions.output_folder,
-            journalDir: join(jobOptions.output_folder, WORK_DIR, "journal"),
+            journalDir: outputFolder(jobOptions.output_folder).journalDir,
             layout,
             ...assemblyOptionsOf(jobOptions),
             stages: options.stagesFor(jobOptions),

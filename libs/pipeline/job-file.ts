@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import type { OutputFolder } from "@laion-dl/shard";
 
 /**
- * An output folder remembers the job that fills it (WORK_DIR/job.json): the manifest's identity
+ * An output folder remembers the job that fills it (its job file): the manifest's identity
  * and the options that shape the bytes, so a rerun cannot mix shards of two different jobs.
  */
 export interface JobFile {
@@ -29,19 +30,15 @@ export class JobMismatchError extends Error {
   override readonly name = "JobMismatchError";
 }
 
-export function jobFilePath(workDir: string): string {
-  return join(workDir, "job.json");
-}
-
 /**
  * Records the job in a fresh folder, or checks that it is the one recorded. A different option is
  * always refused; a different manifest is accepted only in extend mode (rows appended), which
  * then records the new manifest.
  */
-export async function claimJobFolder(workDir: string, options: DownloadOptions): Promise<void> {
+export async function claimJobFolder(folder: OutputFolder, options: DownloadOptions): Promise<void> {
   const manifest = await manifestIdentity(options.url_list);
   const current: JobFile = { manifest, options: serialisable(options) };
-  const recorded = await readJobFile(workDir);
+  const recorded = await readJobFile(folder);
   if (recorded) {
     const optionChanges = Object.keys(current.options)
       .filter((name) => !SPEED_ONLY.has(name) && JSON.stringify(current.options[name]) !== JSON.stringify(recorded.options[name]))
@@ -59,22 +56,22 @@ export async function claimJobFolder(workDir: string, options: DownloadOptions):
     }
     if (manifestChanges.length === 0) return;
   }
-  await mkdir(workDir, { recursive: true });
-  const path = jobFilePath(workDir);
+  await mkdir(folder.workDir, { recursive: true });
+  const path = folder.jobFile;
   const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile(temp, JSON.stringify(current, null, 2));
   await rename(temp, path);
 }
 
 /** The options of the job recorded in an output folder (which may have moved since). */
-export async function recordedJobOptions(outputFolder: string, workDir: string): Promise<DownloadOptions> {
-  const recorded = await readJobFile(workDir);
-  if (!recorded) throw new JobMismatchError(`${outputFolder} holds no laion-dl job (${jobFilePath(workDir)} is missing)`);
-  return parseDownloadOptions({ ...recorded.options, output_folder: outputFolder });
+export async function recordedJobOptions(folder: OutputFolder): Promise<DownloadOptions> {
+  const recorded = await readJobFile(folder);
+  if (!recorded) throw new JobMismatchError(`${folder.root} holds no laion-dl job (${folder.jobFile} is missing)`);
+  return parseDownloadOptions({ ...recorded.options, output_folder: folder.root });
 }
 
-async function readJobFile(workDir: string): Promise<JobFile | null> {
-  const text = await readFile(jobFilePath(workDir), "utf8").catch((error: NodeJS.ErrnoException) => {
+async function readJobFile(folder: OutputFolder): Promise<JobFile | null> {
+  const text = await readFile(folder.jobFile, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw error;
   });

@@ -1,9 +1,10 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
-import { readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, type ShardStats } from "@laion-dl/shard";
+import { outputFolder as outputFolderOf, readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, type ShardStats } from "@laion-dl/shard";
 import { claimJobFolder, recordedJobOptions } from "./job-file.ts";
-import { DownloadInterrupted, embeddedContext, fromArray, mapRows, sampleInputOf, WORK_DIR } from "./run-download.ts";
+import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
+import { DownloadInterrupted, embeddedContext } from "./run-download.ts";
 import { assembleShard, type AssembledShard } from "./shard-assembler.ts";
 import { shardGroups } from "./shard-groups.ts";
 
@@ -30,14 +31,15 @@ export interface RetrySummary {
  * JSON types of additional columns. Only the webdataset format keeps the images to copy.
  */
 export async function retryFailed(outputFolder: string, hooks: RetryHooks = {}, signal?: AbortSignal): Promise<RetrySummary> {
-  const workDir = join(outputFolder, WORK_DIR);
-  const options = await recordedJobOptions(outputFolder, workDir);
+  const folder = outputFolderOf(outputFolder);
+  const options = await recordedJobOptions(folder);
   if (options.output_format !== "webdataset") {
     throw new Error(`retry-failed needs the webdataset format to copy successes from; ${outputFolder} holds ${options.output_format}`);
   }
-  await claimJobFolder(workDir, { ...options, incremental_mode: "incremental" }); // refuses a changed manifest
+  await claimJobFolder(folder, { ...options, incremental_mode: "incremental" }); // refuses a changed manifest
   const { context, close } = embeddedContext(options);
-  const { layout, recordDir = join(workDir, "shards") } = context;
+  const { layout } = context;
+  const { recordDir } = folder;
   const totals = { shards: 0, retried: 0, recovered: 0 };
   try {
     const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
@@ -58,7 +60,7 @@ export async function retryFailed(outputFolder: string, hooks: RetryHooks = {}, 
         continue;
       }
       await mkdir(context.journalDir, { recursive: true });
-      const journal = await ShardJournal.open(join(context.journalDir, `${name}.journal`), layout.samplesPerShard);
+      const journal = await ShardJournal.open(folder.journal(name), layout.samplesPerShard);
       try {
         for await (const sample of readTarSamples(join(outputFolder, `${name}.tar`))) {
           const row = layout.sampleDigits === 0 ? 0 : Number(sample.key.slice(-layout.sampleDigits));

@@ -4,12 +4,13 @@ import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
 import { createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
-import { keyLayout, removeShard, shardName, verifyShard, type ShardColumns } from "@laion-dl/shard";
-import { transformImage, type TransformOptions } from "@laion-dl/transform";
+import { keyLayout, outputFolder, removeShard, shardName, verifyShard } from "@laion-dl/shard";
+import { transformImage } from "@laion-dl/transform";
 import { claimJobFolder } from "./job-file.ts";
+import { assemblyOptionsOf, fromArray, mapRows, sampleInputOf, transformOptionsOf } from "./job-adapters.ts";
 import { adjustWindow, createLimiter } from "./limiter.ts";
 import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
-import type { SampleInput, SampleStages } from "./sample-processor.ts";
+import type { SampleStages } from "./sample-processor.ts";
 import { shardGroups } from "./shard-groups.ts";
 
 export interface DownloadSummary {
@@ -39,78 +40,10 @@ export class DownloadInterrupted extends Error {
   }
 }
 
-/** Where a job keeps its working files inside the output folder (hidden from shard globs). */
-export const WORK_DIR = ".laion-dl";
 /** Shards whose input is being read or processed at once; bounds the number of open journals. */
 const MAX_OPEN_SHARDS = 4;
 /** How often the download window follows the image workers' queue. */
 const WINDOW_CONTROL_MS = 100;
-
-export function transformOptionsOf(options: DownloadOptions): TransformOptions {
-  return {
-    imageSize: options.image_size,
-    resizeMode: options.resize_mode,
-    resizeOnlyIfBigger: options.resize_only_if_bigger,
-    minImageSize: options.min_image_size,
-    maxImageArea: options.max_image_area,
-    maxAspectRatio: options.max_aspect_ratio,
-    encodeFormat: options.encode_format,
-    encodeQuality: options.encode_quality,
-    upscaleInterpolation: options.upscale_interpolation,
-    downscaleInterpolation: options.downscale_interpolation,
-    applyExifOrientation: options.apply_exif_orientation,
-    skipReencode: options.skip_reencode,
-    extractExif: options.extract_exif,
-  };
-}
-
-/**
- * The job-wide part of an AssemblyContext, shared by the embedded mode and a fleet's assemblers
- * so both write the same bytes for the same options.
- */
-export function assemblyOptionsOf(
-  options: DownloadOptions,
-): Pick<AssemblyContext, "columns" | "imageExtension" | "hashAlgorithm" | "outputFormat" | "sample"> {
-  return {
-    columns: shardColumnsOf(options),
-    imageExtension: options.encode_format,
-    hashAlgorithm: options.compute_hash === "none" ? null : options.compute_hash,
-    outputFormat: options.output_format,
-    sample: { extractExif: options.extract_exif, disableAllReencoding: options.disable_all_reencoding },
-  };
-}
-
-export function shardColumnsOf(options: DownloadOptions): ShardColumns {
-  return {
-    additional: options.save_additional_columns,
-    caption: options.caption_col !== null,
-    hash: options.compute_hash === "none" ? null : options.compute_hash,
-  };
-}
-
-/** Longer captions are a broken row, not a caption (rows themselves may reach 8 MiB). */
-export const MAX_CAPTION_BYTES = 64 << 10;
-
-export function sampleInputOf(options: DownloadOptions, row: ManifestRow): SampleInput {
-  const rowInShard = row.index % options.number_sample_per_shard;
-  const caption = options.caption_col === null ? null : row.fields[options.caption_col];
-  const extra: Record<string, unknown> = {};
-  for (const column of options.save_additional_columns) extra[column] = row.fields[column] ?? null;
-  const [hashColumn, hashAlgorithm] = options.verify_hash;
-  const rowError =
-    row.error ??
-    (caption !== null && caption !== undefined && typeof caption !== "string" ? "caption is not a string"
-    : typeof caption === "string" && Buffer.byteLength(caption) > MAX_CAPTION_BYTES ? `caption longer than ${MAX_CAPTION_BYTES} bytes`
-    : undefined);
-  return {
-    row: rowInShard,
-    url: row.fields[options.url_col],
-    caption: typeof caption === "string" && rowError === undefined ? caption : null,
-    extra,
-    ...(rowError ? { rowError } : {}),
-    ...(hashColumn && hashAlgorithm ? { verifyHash: { algorithm: hashAlgorithm, expected: row.fields[hashColumn] ?? null } } : {}),
-  };
-}
 
 /**
  * The embedded mode: the whole pipeline in this process, stages called directly. Rerun on the same
@@ -120,12 +53,11 @@ export function sampleInputOf(options: DownloadOptions, row: ManifestRow): Sampl
  */
 export async function runDownload(options: DownloadOptions, hooks: DownloadHooks = {}, signal?: AbortSignal): Promise<DownloadSummary> {
   const started = performance.now();
-  const outputDir = options.output_folder;
-  const workDir = join(outputDir, WORK_DIR);
-  const recordDir = join(workDir, "shards");
+  const folder = outputFolder(options.output_folder);
+  const { root: outputDir, recordDir } = folder;
   if (options.incremental_mode === "overwrite") await rm(outputDir, { recursive: true, force: true });
   await mkdir(outputDir, { recursive: true });
-  await claimJobFolder(workDir, options);
+  await claimJobFolder(folder, options);
   await removeTempFiles(outputDir);
   await removeTempFiles(recordDir);
 
@@ -136,7 +68,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   const openShards = createLimiter(MAX_OPEN_SHARDS);
   const pending: Promise<void>[] = [];
   let inputError: unknown = null;
-  const index = await ManifestIndex.load(workDir);
+  const index = await ManifestIndex.load(folder.manifestIndex);
   try {
     // The finished shards at the start of the manifest are verified by their recorded row counts,
     // and the manifest is read from just after the last of them: their rows are never parsed.
@@ -148,7 +80,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
       if (entry === undefined || entry.nextIndex <= (resumeAt?.index ?? 0)) break;
       if (!(await exists(join(outputDir, `${name}_stats.json`)))) break;
       if ((await verifyShard(outputDir, recordDir, name, options.output_format, entry.count)) !== null) break;
-      await rm(join(context.journalDir, `${name}.journal`), { force: true });
+      await rm(folder.journal(name), { force: true });
       totals.skippedShards++;
       hooks.onShardSkipped?.(name);
       resumeAt = { offset: entry.nextOffset, index: entry.nextIndex };
@@ -166,7 +98,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
         const problem = await verifyShard(outputDir, recordDir, name, options.output_format, held.length);
         if (problem === null) {
           // Left when a run died between the shard's rename and the journal's removal.
-          await rm(join(context.journalDir, `${name}.journal`), { force: true });
+          await rm(folder.journal(name), { force: true });
           totals.skippedShards++;
           hooks.onShardSkipped?.(name);
           await index.set(name, entryOf(held.length, held[held.length - 1]!));
@@ -246,11 +178,11 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
     const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
     adjustWindow(window, load, bounds);
   }, WINDOW_CONTROL_MS).unref();
-  const workDir = join(options.output_folder, WORK_DIR);
+  const folder = outputFolder(options.output_folder);
   const context: AssemblyContext = {
-    outputDir: options.output_folder,
-    journalDir: join(workDir, "journal"),
-    recordDir: join(workDir, "shards"),
+    outputDir: folder.root,
+    journalDir: folder.journalDir,
+    recordDir: folder.recordDir,
     layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
     ...assemblyOptionsOf(options),
     stages,
@@ -263,14 +195,6 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
       return fetcher.close();
     },
   };
-}
-
-export async function* mapRows<T>(rows: AsyncIterable<ManifestRow>, map: (row: ManifestRow) => T): AsyncGenerator<T> {
-  for await (const row of rows) yield map(row);
-}
-
-export async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }
 
 /** Where the manifest's reading can resume after a finished shard, and how many rows that shard holds. */
@@ -286,7 +210,7 @@ function entryOf(count: number, last: ManifestRow): IndexEntry {
 }
 
 /**
- * WORK_DIR/manifest-index.json: for each finished shard, where its rows end in the manifest, so a
+ * The folder's manifest index: for each finished shard, where its rows end in the manifest, so a
  * rerun skips the manifest's finished prefix without parsing it. Written whole and renamed into
  * place after every change; a missing or unreadable file only costs a full read of the manifest.
  */
@@ -298,8 +222,7 @@ class ManifestIndex {
     private readonly entries: Record<string, IndexEntry>,
   ) {}
 
-  static async load(workDir: string): Promise<ManifestIndex> {
-    const path = join(workDir, "manifest-index.json");
+  static async load(path: string): Promise<ManifestIndex> {
     let entries: Record<string, IndexEntry> = {};
     try {
       const parsed = JSON.parse(await readFile(path, "utf8")) as { shards?: unknown };

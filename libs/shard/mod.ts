@@ -13,3 +13,4 @@ export { openShardWriter, type OutputFormat, type ShardSpec, type ShardWriter, t
 export type { ShardStats } from "./stats.ts";
 export { removeShard, verifyShard, writeShardRecord, type ShardRecord } from "./shard-record.ts";
 export { readTarSamples, type TarSample } from "./tar-reader.ts";
+export { outputFolder, WORK_DIR, type OutputFolder } from "./output-folder.ts";

@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { parseDownloadOptions } from "@laion-dl/config";
 import { writeManifest, type ManifestFormat } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
+import { outputFolder, WORK_DIR } from "@laion-dl/shard";
 import { demoRows, startFixtureServer, TRICKY_CAPTIONS, type FixtureServer } from "@laion-dl/testing";
 import { outputDigests, parquetColumns, pythonTarList, readParquetRows, readTarMembers, systemTarList } from "../helpers/shards.ts";
 
@@ -139,12 +140,12 @@ describe("embedded download", () => {
       const dict = stats.status_dict as Record<string, number>;
       for (const message of new Set(messages)) assert.equal(dict[message], messages.filter((m) => m === message).length);
     }
-    const files = (await readdir(folder())).filter((name) => !name.startsWith(".laion-dl"));
+    const files = (await readdir(folder())).filter((name) => name !== WORK_DIR);
     assert.deepEqual(files.sort(), [
       "00000.parquet", "00000.tar", "00000_stats.json", "00001.parquet", "00001.tar", "00001_stats.json",
       "00002.parquet", "00002.tar", "00002_stats.json",
     ]);
-    assert.deepEqual(await readdir(join(folder(), ".laion-dl", "journal")), []);
+    assert.deepEqual(await readdir(outputFolder(folder()).journalDir), []);
   });
 
   test("e2e: system tar and Python's tarfile list the archives cleanly", async () => {

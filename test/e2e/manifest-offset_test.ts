@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { parseDownloadOptions } from "@laion-dl/config";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
+import { outputFolder } from "@laion-dl/shard";
 import { imagePath, startFixtureServer, type FixtureServer } from "@laion-dl/testing";
 import { outputDigests } from "../helpers/shards.ts";
 
@@ -59,7 +60,7 @@ test("e2e: a rerun reads the manifest from after the finished shards' rows", asy
   const first = await runDownload(options(manifest, folder));
   assert.equal(first.shards, 3);
   const clean = await outputDigests(folder);
-  const index = JSON.parse(await readFile(join(folder, ".laion-dl", "manifest-index.json"), "utf8")) as {
+  const index = JSON.parse(await readFile(outputFolder(folder).manifestIndex, "utf8")) as {
     shards: Record<string, { count: number; nextOffset: number; nextIndex: number }>;
   };
   assert.deepEqual(
@@ -72,7 +73,7 @@ test("e2e: a rerun reads the manifest from after the finished shards' rows", asy
   const names = Object.keys(clean).filter((name) => name.startsWith("00002"));
   assert.ok(names.length > 0);
   for (const name of names) await rm(join(folder, name));
-  await rm(join(folder, ".laion-dl", "shards", "00002.json"), { force: true });
+  await rm(outputFolder(folder).record("00002"), { force: true });
 
   // Garbage over the rows of shards 0 and 1, except the first MiB (hashed by the job fingerprint).
   const size = (await stat(manifest)).size;
@@ -90,6 +91,6 @@ test("e2e: a rerun reads the manifest from after the finished shards' rows", asy
   assert.deepEqual(await outputDigests(folder), clean);
 
   // Without the index, the rerun has to parse the garbage: proof that the bytes are corrupt.
-  await rm(join(folder, ".laion-dl", "manifest-index.json"));
+  await rm(outputFolder(folder).manifestIndex);
   await assert.rejects(runDownload(options(manifest, folder)), /ManifestError|expected|invalid/);
 });

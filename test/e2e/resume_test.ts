@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import { writeManifest } from "@laion-dl/manifest";
-import { ShardJournal } from "@laion-dl/shard";
+import { outputFolder, ShardJournal } from "@laion-dl/shard";
 import { createRandom, imagePath, randomInt, startFixtureServer, type FixtureServer } from "@laion-dl/testing";
 import { outputDigests, systemTarList } from "../helpers/shards.ts";
 
@@ -79,7 +79,7 @@ async function journaledRows(folder: string): Promise<Set<number>> {
   for (let shard = 0; shard < SHARDS; shard++) {
     const name = String(shard).padStart(5, "0");
     const finished = await access(join(folder, `${name}_stats.json`)).then(() => true, () => false);
-    const path = join(folder, ".laion-dl", "journal", `${name}.journal`);
+    const path = outputFolder(folder).journal(name);
     const hasJournal = await access(path).then(() => true, () => false);
     if (!finished && !hasJournal) continue;
     // Opening drops a torn tail record, exactly as the resumed run will.
@@ -195,7 +195,7 @@ test("resume: SIGKILL while a shard is being written leaves only whole files und
   assert.equal(exit.signal, "SIGKILL", "the run finished before a shard was written");
   const names = await readdir(folder);
   t.diagnostic(`left at the kill: ${names.filter((name) => name.endsWith(".tmp")).join(", ") || "no temporary file"}`);
-  const records = await readdir(join(folder, ".laion-dl", "shards")).catch(() => [] as string[]);
+  const records = await readdir(outputFolder(folder).recordDir).catch(() => [] as string[]);
   for (const name of names.filter((n) => /^\d{5}_stats\.json$/.test(n))) {
     const shard = name.slice(0, 5);
     assert.ok(names.includes(`${shard}.tar`) && names.includes(`${shard}.parquet`), `${name} without its shard files`);
@@ -240,7 +240,7 @@ test("resume: a rerun with another --image_size is refused with what differs; ov
   const overwritten = await run(downloadArgs(small, folder, ["--image_size", "96", "--incremental_mode", "overwrite"]));
   assert.equal(overwritten.code, 0, overwritten.stderr);
   assert.deepEqual(Object.keys(await outputDigests(folder)), ["00000.parquet", "00000.tar"]);
-  const job = JSON.parse(await readFile(join(folder, ".laion-dl", "job.json"), "utf8")) as { options: Record<string, unknown> };
+  const job = JSON.parse(await readFile(outputFolder(folder).jobFile, "utf8")) as { options: Record<string, unknown> };
   assert.equal(job.options.image_size, 96);
 });
 
@@ -274,5 +274,5 @@ test("retry-failed: samples that failed with 503 are fetched again and the shard
   const stats = JSON.parse(await readFile(join(flakyFolder, "00000_stats.json"), "utf8")) as Record<string, unknown>;
   assert.equal(stats.failed_to_download, 1);
   assert.equal(stats.retried, 0);
-  assert.deepEqual((await readdir(join(flakyFolder, ".laion-dl", "journal"))), []);
+  assert.deepEqual((await readdir(outputFolder(flakyFolder).journalDir)), []);
 });
