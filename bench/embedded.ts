@@ -47,6 +47,8 @@ export async function runEmbedded(options: {
   fixturePid: number;
   /** Runs under node --cpu-prof, writing the profile here. */
   cpuProfDir?: string;
+  /** Called with the download process's pid as soon as it is spawned (e.g. to attach perf). */
+  onSpawn?: (pid: number) => void;
   extraEnv: Readonly<Record<string, string>>;
   jobExtra: Readonly<Record<string, string>>;
   log: (line: string) => void;
@@ -62,6 +64,7 @@ export async function runEmbedded(options: {
   const started = performance.now();
   const child = spawn(join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags], { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv, ...profiling }, stdio: ["ignore", "pipe", "pipe"] });
   killOnExit(child);
+  options.onSpawn?.(child.pid!);
   // bin/laion-dl execs node, so the pid is the download process itself.
   const sampler = startSampler({ download: child.pid! }, 100, ["download"]);
   const stdout: string[] = [];

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { writeManifest } from "@laion-dl/manifest";
 import { closedLoopbackUrl, WAN_PROFILE, wanFate, wanRows, type DemoRow, type WanFate } from "@laion-dl/testing";
+import { runCpuBreakdown, type CpuBreakdown } from "./breakdown.ts";
 import type { CeilingResult } from "./ceiling.ts";
 import { runCeiling } from "./ceiling.ts";
 import { corpusMix, corpusRows, imageRows, plainImageUrl, type CorpusMix } from "./corpus.ts";
@@ -51,6 +52,8 @@ export interface WanProfileResult {
 export interface ProfileResults {
   photo?: PhotoProfileResult;
   wan?: WanProfileResult;
+  /** --cpu-breakdown: one more run of the photo profile under perf and --cpu-prof. */
+  breakdown?: CpuBreakdown;
 }
 
 export interface EmbeddedJob {
@@ -66,18 +69,18 @@ export interface ProfileContext {
   log: (line: string) => void;
   quiet: () => Promise<void>;
   /** One timed embedded run (waits for a quiet machine first). */
-  embeddedRun: (job: EmbeddedJob, label: string) => Promise<EmbeddedRun>;
+  embeddedRun: (job: EmbeddedJob, label: string, extras?: { cpuProfDir?: string; onSpawn?: (pid: number) => void }) => Promise<EmbeddedRun>;
   /** The fleet's timed runs of a job (with --thread-count), each after `pairedPass`. */
   fleetRun: (job: EmbeddedJob, pairedPass: (paired: number[]) => Promise<void>) => Promise<PairedDistributedResult>;
   /** A ceiling pass of `ceiling`'s best setting on the photo corpus, appended to `paired`. */
   pairedCeilingPass: (ceiling: CeilingResult | undefined, paired: number[]) => Promise<void>;
 }
 
-export async function runProfiles(context: ProfileContext): Promise<{ results: ProfileResults; photoManifest?: string }> {
+export async function runProfiles(context: ProfileContext): Promise<ProfileResults> {
   const { options, fixture, log, quiet } = context;
   const results: ProfileResults = {};
   const wanted = (["photo", "photo-fleet", "wan"] as const).filter((phase) => !options.skip.has(phase));
-  if (wanted.length === 0 && !options.cpuBreakdown) return { results };
+  if (wanted.length === 0 && !options.cpuBreakdown) return results;
 
   const rows = corpusRows("photo", fixture.baseUrl, options.photoRows, options.seed);
   const manifest = join(WORK_DIR, "photo.tsv");
@@ -112,6 +115,13 @@ export async function runProfiles(context: ProfileContext): Promise<{ results: P
     }
   }
 
+  if (options.cpuBreakdown) {
+    log("photo profile, CPU breakdown: one more embedded run, default thread_count, under perf record and node --cpu-prof");
+    const breakdown = await runCpuBreakdown((extras) => context.embeddedRun(job(), "profiled run", extras), log);
+    results.breakdown = breakdown;
+    logBreakdown(breakdown, log);
+  }
+
   if (!options.skip.has("wan")) {
     const seed = options.seed;
     const wan = wanRows(rows, { seed, refusedBaseUrl: await closedLoopbackUrl() });
@@ -135,7 +145,24 @@ export async function runProfiles(context: ProfileContext): Promise<{ results: P
     log(`photo profile, distributed: nats-server + the four services, thread_count ${options.threadCount}, ${options.repeat} run(s)`);
     photo.fleet = await context.fleetRun(job(options.threadCount), (paired) => context.pairedCeilingPass(photo.ceiling, paired));
   }
-  return { results, photoManifest: manifest };
+  return results;
+}
+
+function logBreakdown({ run, perf, js }: CpuBreakdown, log: (line: string) => void): void {
+  const list = (shares: readonly { name: string; share: number }[]) => shares.map((s) => `    ${pct(s.share).padStart(6)}  ${s.name}`);
+  if ("skipped" in perf) log(`  perf skipped: ${perf.skipped}`);
+  else {
+    log(`  perf (${perf.file}), every thread of the download process, by shared object:`);
+    list(perf.objects.slice(0, 8)).forEach((line) => log(line));
+    log("  by thread:");
+    list(perf.threads.slice(0, 8)).forEach((line) => log(line));
+    log("  top symbols:");
+    list(perf.symbols).forEach((line) => log(line));
+  }
+  if (js) {
+    log(`  main thread (${js.file}), ${js.seconds.toFixed(1)} s profiled, by bucket (ms per image over ${run.successes} images):`);
+    for (const bucket of js.buckets) log(`    ${pct(bucket.share).padStart(6)}  ${((bucket.share * js.seconds * 1000) / Math.max(run.successes, 1)).toFixed(2).padStart(6)} ms  ${bucket.name}`);
+  }
 }
 
 function best(runs: readonly EmbeddedRun[]): EmbeddedRun {

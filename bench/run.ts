@@ -78,10 +78,10 @@ if (!options.skip.has("ceiling")) {
 
 // 3 and 6. Embedded: ./bin/laion-dl download, as a user runs it.
 const demoJob = (perShard: number): EmbeddedJob => ({ manifest, inputFormat: "json", perShard, threadCount: options.threadCount });
-const embeddedRun = async (job: EmbeddedJob, label: string, cpuProfDir?: string): Promise<EmbeddedRun> => {
+const embeddedRun = async (job: EmbeddedJob, label: string, extras: { cpuProfDir?: string; onSpawn?: (pid: number) => void } = {}): Promise<EmbeddedRun> => {
   await quiet();
   const output = join(WORK_DIR, "embedded");
-  const run = await runEmbedded({ ...job, output, fixturePid: fixture.pid, cpuProfDir, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
+  const run = await runEmbedded({ ...job, ...extras, output, fixturePid: fixture.pid, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
   await rm(output, { recursive: true, force: true });
   const during = run.download ? `; during the download ${run.download.coresBusy.toFixed(2)} cores` : "";
   log(
@@ -116,7 +116,7 @@ if (options.cpuProf) {
   const dir = join(WORK_DIR, "prof");
   await rm(dir, { recursive: true, force: true });
   log(`embedded under node --cpu-prof (${dir})`);
-  await embeddedRun(demoJob(BIG_SHARDS), "profiled run", dir);
+  await embeddedRun(demoJob(BIG_SHARDS), "profiled run", { cpuProfDir: dir });
   results.profile = await summariseProfile(dir);
   if (results.profile) {
     log(`  main thread of the download process, self time by package:`);
@@ -160,7 +160,7 @@ const profiles = await runProfiles({
   fleetRun,
   pairedCeilingPass: (ceiling, paired) => pairedCeilingPass(ceiling, "photo", paired),
 });
-if (Object.keys(profiles.results).length > 0) results.profiles = profiles.results;
+if (Object.keys(profiles).length > 0) results.profiles = profiles;
 await fixture.close();
 
 // 5. Ingest: the project's reader against stream-json on the same file.

@@ -152,7 +152,7 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     return out.map((line, i) => (i === 0 ? line : { ...line, figure: `${indent}${line.figure}` }));
   };
 
-  const profileLines = ({ photo, wan }: ProfileResults): Line[] => {
+  const profileLines = ({ photo, wan, breakdown }: ProfileResults): Line[] => {
     const out: Line[] = [];
     if (photo) {
       const { corpus: mix } = photo;
@@ -198,6 +198,21 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
       out.push({ figure: "  WAN / instant", value: `${wan.ratio.toFixed(2)} × the rows per second`, target: `≥ ${TARGETS.wanRatio.toFixed(2)}`, met: wan.ratio >= TARGETS.wanRatio });
       out.push({ figure: "  WAN runs", value: `${wan.runs.map((run) => run.rowsPerSecond.toFixed(1)).join(", ")} rows/s` });
       out.push(...[...(best.download ? [{ figure: "  cores busy during the download", value: `${best.download.coresBusy.toFixed(2)} of ${cores}` }] : []), rssLine(wan.runs, best)]);
+    }
+    if (breakdown) {
+      const shares = (list: readonly { name: string; share: number }[], top: number) => list.slice(0, top).map((s) => `${s.name} ${pct(s.share)}`).join(", ");
+      const { perf, js, run } = breakdown;
+      out.push({ figure: "CPU breakdown (photo, 1 profiled run)", value: `${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s under perf and --cpu-prof` });
+      if ("skipped" in perf) out.push({ figure: "  perf", value: `skipped: ${perf.skipped}` });
+      else {
+        out.push({ figure: "  by shared object (every thread)", value: shares(perf.objects, 6) });
+        out.push({ figure: "  by thread", value: shares(perf.threads, 5) });
+        out.push({ figure: "  top symbols", value: shares(perf.symbols, 5) });
+      }
+      if (js) {
+        const perImage = (share: number) => `${((share * js.seconds * 1000) / Math.max(run.successes, 1)).toFixed(2)} ms`;
+        out.push({ figure: "  main thread, ms per image", value: js.buckets.map((b) => `${b.name.split(" ")[0]} ${perImage(b.share)}`).join(", ") });
+      }
     }
     return out;
   };
