@@ -17,8 +17,8 @@ export function cpuSeconds(pid: number): number | undefined {
   return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
-/** utime + stime of a /proc stat file (a process's or one thread's), in seconds. */
-function statCpuSeconds(path: string): number | undefined {
+/** utime + stime of a /proc stat file (a process's or one thread's), in seconds; with `reaped`, plus its waited-for children's. */
+function statCpuSeconds(path: string, reaped = false): number | undefined {
   let stat: string;
   try {
     stat = readFileSync(path, "utf8");
@@ -27,7 +27,31 @@ function statCpuSeconds(path: string): number | undefined {
   }
   // The command name (field 2) may hold spaces: count fields from its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const children = reaped ? Number(fields[13]) + Number(fields[14]) : 0;
+  return (Number(fields[11]) + Number(fields[12]) + children) / TICKS_PER_SECOND;
+}
+
+/** The live processes under `root` (children, grandchildren, …), from every /proc/<pid>/stat's parent. */
+export function descendantPids(root: number): number[] {
+  const childrenOf = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [root]; queue.length > 0; ) {
+    const children = childrenOf.get(queue.pop()!) ?? [];
+    found.push(...children);
+    queue.push(...children);
+  }
+  return found;
 }
 
 /** CPU seconds of each live thread of a process, by thread id (/proc/<pid>/task/<tid>/stat). */
@@ -105,28 +129,44 @@ interface SampledProcess {
   threadNames?: Map<number, string>;
 }
 
+/** Samples between two looks for new child processes of a process sampled as a tree. */
+const TREE_REFRESH_SAMPLES = 10;
+
 /**
- * Samples VmRSS/VmHWM/CPU of the named processes every `intervalMs` until stop(); for the names in
- * `threadsOf`, each thread's CPU too (the busiest thread is what caps a process on many cores).
+ * Samples VmRSS/VmHWM/CPU of the named processes every `intervalMs` until stop(). The names in
+ * `treesOf` are sampled with every process under them (should a mode spread work over child
+ * processes: CPU and RSS are the tree's sums) and each of their threads' CPU (the busiest thread is
+ * what caps a process on many cores).
  */
-export function startSampler(pids: Readonly<Record<string, number>>, intervalMs = 100, threadsOf: readonly string[] = []): Sampler {
+export function startSampler(pids: Readonly<Record<string, number>>, intervalMs = 100, treesOf: readonly string[] = []): Sampler {
   const started = performance.now();
   const state = new Map<string, SampledProcess>();
+  const trees = new Map<string, number[]>();
+  let samples = 0;
   const sample = () => {
     const at = (performance.now() - started) / 1000;
+    const refresh = samples++ % TREE_REFRESH_SAMPLES === 0;
     for (const [name, pid] of Object.entries(pids)) {
-      const cpu = cpuSeconds(pid);
-      const memory = memoryOf(pid);
+      const tree = treesOf.includes(name);
+      if (tree && refresh) trees.set(name, descendantPids(pid));
+      const children = tree ? (trees.get(name) ?? []) : [];
+      const cpu = tree ? treeCpuSeconds(pid, children) : cpuSeconds(pid);
+      const memory = tree ? treeMemory(pid, children) : memoryOf(pid);
       if (cpu === undefined || memory === undefined) continue;
       const entry: SampledProcess = state.get(name) ?? { cpuAtStart: cpu, cpuLast: cpu, peak: 0, timeline: [], cpuTimeline: [] };
       entry.cpuLast = cpu;
       entry.peak = Math.max(entry.peak, memory.peak, memory.rss);
       entry.timeline.push([at, memory.rss]);
       entry.cpuTimeline.push([at, cpu - entry.cpuAtStart]);
-      if (threadsOf.includes(name)) {
-        const threads = threadCpuSeconds(pid);
-        entry.threadNames ??= new Map();
-        for (const tid of threads.keys()) if (!entry.threadNames.has(tid)) entry.threadNames.set(tid, threadName(pid, tid));
+      if (tree) {
+        const threads = new Map<number, number>();
+        const names = (entry.threadNames ??= new Map());
+        for (const owner of [pid, ...children]) {
+          for (const [tid, seconds] of threadCpuSeconds(owner)) {
+            threads.set(tid, seconds);
+            if (!names.has(tid)) names.set(tid, `${owner === pid ? "" : `child ${owner}: `}${threadName(owner, tid)}`);
+          }
+        }
         (entry.threads ??= []).push({ at, cpu: threads });
       }
       state.set(name, entry);
@@ -151,6 +191,21 @@ export function startSampler(pids: Readonly<Record<string, number>>, intervalMs 
       return figures;
     },
   };
+}
+
+/** CPU seconds of a process and the live processes under it, the ones it has waited for included. */
+function treeCpuSeconds(pid: number, children: readonly number[]): number | undefined {
+  const own = statCpuSeconds(`/proc/${pid}/stat`, true);
+  if (own === undefined) return undefined;
+  return children.reduce((sum, child) => sum + (statCpuSeconds(`/proc/${child}/stat`, true) ?? 0), own);
+}
+
+/** RSS summed over a process and the live processes under it; the peak is the larger of that sum and the root's own VmHWM. */
+function treeMemory(pid: number, children: readonly number[]): Memory | undefined {
+  const own = memoryOf(pid);
+  if (own === undefined) return undefined;
+  const rss = children.reduce((sum, child) => sum + (memoryOf(child)?.rss ?? 0), own.rss);
+  return { rss, peak: Math.max(own.peak, rss) };
 }
 
 /** CPU seconds of one process over a stretch of time (for the fixture server during a phase). */
