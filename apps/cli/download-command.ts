@@ -1,8 +1,11 @@
+import { stat } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
+import { startProgress } from "./progress.ts";
 import { formatRate, formatSummary } from "./report.ts";
+import { createRunProgress } from "./run-progress.ts";
 
 /** Registers img2dataset's option names (snake_case, Python Fire style values) on a command. */
 export function addDownloadOptions(command: Command): Command {
@@ -33,31 +36,59 @@ export function downloadOptionsFrom(values: Record<string, unknown>, warn: (line
   return parseDownloadOptions(values);
 }
 
-export async function download(options: DownloadOptions, print: (line: string) => void, signal?: AbortSignal): Promise<DownloadSummary> {
-  let firstShard = true;
-  const summary = await runDownload(options, {
-    onShardWritten(shard) {
-      if (firstShard) {
-        firstShard = false;
-        const warning = sameFailureWarning(shard.name, shard.stats);
-        if (warning) console.error(warning);
-      }
-      const counts = {
-        count: shard.stats.count,
-        successes: shard.stats.successes,
-        failedToDownload: shard.stats.failed_to_download,
-        failedToResize: shard.stats.failed_to_resize,
-      };
-      print(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
-    },
-    onShardSkipped(name) {
-      print(`shard ${name} - already written and verified, skipped`);
-    },
-    onShardRedone(name, reason) {
-      print(`shard ${name} - ${reason}; writing it again`);
-    },
-  }, signal);
-  print(formatSummary(summary));
+/** Where a command's progress goes: a live display on a terminal, else a line every `intervalSeconds`. */
+export interface ProgressOutput {
+  readonly live: boolean;
+  readonly intervalSeconds: number;
+}
+
+/** Progress to stdout: live when stdout is a terminal. */
+export function stdoutProgress(intervalSeconds: number): ProgressOutput {
+  return { live: process.stdout.isTTY === true, intervalSeconds };
+}
+
+export async function download(options: DownloadOptions, output: ProgressOutput, signal?: AbortSignal): Promise<DownloadSummary> {
+  const manifest = await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
+  const manifestBytes = manifest.compressed ? null : (await stat(options.url_list)).size;
+  const progress = createRunProgress(options.number_sample_per_shard, manifestBytes);
+  const display = startProgress(progress.frame, { ...output, stream: process.stdout });
+  const warn = output.live ? display.log : (line: string) => console.error(line);
+  let firstShardId: number | null = null; // the first shard this run writes, in manifest order
+  let summary: DownloadSummary;
+  try {
+    summary = await runDownload(options, {
+      onRowRead(row) {
+        firstShardId ??= Math.floor(row.index / options.number_sample_per_shard);
+        progress.onRowRead(row);
+      },
+      onSample: progress.onSample,
+      onShardWritten(shard) {
+        progress.shardDone();
+        if (Number(shard.name) === firstShardId) {
+          const warning = sameFailureWarning(shard.name, shard.stats);
+          if (warning) warn(warning);
+        }
+        const counts = {
+          count: shard.stats.count,
+          successes: shard.stats.successes,
+          failedToDownload: shard.stats.failed_to_download,
+          failedToResize: shard.stats.failed_to_resize,
+        };
+        display.log(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
+      },
+      onShardSkipped(name) {
+        progress.shardDone();
+        display.log(`shard ${name} - already written and verified, skipped`);
+      },
+      onShardRedone(name, reason) {
+        display.log(`shard ${name} - ${reason}; writing it again`);
+      },
+    }, signal);
+    progress.finish();
+  } finally {
+    display.stop();
+  }
+  console.log(formatSummary(summary));
   return summary;
 }
 
@@ -80,20 +111,28 @@ export function requiredColumns(options: DownloadOptions): RequiredColumn[] {
   ];
 }
 
+export function progressIntervalOf(value: unknown): number {
+  const seconds = Number(value);
+  if (!(seconds > 0)) throw new RangeError(`Expected a positive number of seconds for --progress_interval but received "${String(value)}"`);
+  return seconds;
+}
+
 export function downloadCommand(): Command {
   return addDownloadOptions(new Command("download"))
     .description("download a {caption, url} manifest into img2dataset-compatible webdataset shards")
     .addOption(new Option("--nats <url>", "run the job on a fleet (ingest here, assemblers elsewhere) instead of in this process"))
-    .action(async ({ nats, ...values }: Record<string, unknown>) => {
+    .addOption(new Option("--progress_interval <seconds>", "seconds between progress lines when stdout is not a terminal").default("30"))
+    .action(async ({ nats, progress_interval, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
-      await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
+      const output = stdoutProgress(progressIntervalOf(progress_interval));
       if (typeof nats !== "string") {
-        await untilInterrupted((signal) => download(options, (line) => console.log(line), signal));
+        await untilInterrupted((signal) => download(options, output, signal));
         return;
       }
+      await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
       // Loaded only here: an embedded download needs neither the NATS client nor the fleet's code.
       const { fleetDownload } = await import("./fleet-download.ts");
-      const status = await fleetDownload(nats, options, (line) => console.log(line));
+      const status = await fleetDownload(nats, options, output);
       if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });
 }

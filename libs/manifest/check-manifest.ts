@@ -3,7 +3,7 @@ import { readDelimitedHeader } from "./delimited.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { openManifest } from "./open-manifest.ts";
 import { readChunks } from "./read-chunks.ts";
-import type { ManifestRow, ManifestSource } from "./types.ts";
+import type { ManifestFormat, ManifestRow, ManifestSource } from "./types.ts";
 import { bomLength } from "./utf8.ts";
 
 /** A column the run reads, and the option that names it (for the message). */
@@ -32,7 +32,7 @@ const ROWS_TO_FIND_A_GOOD_ONE = 100;
 export async function checkManifest(
   path: string,
   options: { inputFormat?: string; columns: readonly RequiredColumn[] },
-): Promise<void> {
+): Promise<{ format: ManifestFormat; compressed: boolean }> {
   const source = await openManifest(path, options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat });
   try {
     if (source.format === "csv" || source.format === "tsv") {
@@ -40,12 +40,12 @@ export async function checkManifest(
       if (header === undefined || header.every((name) => name.trim() === "")) throw new ManifestShapeError(`${path}: empty manifest`);
       requireColumns(path, header, options.columns, "the header");
       if ((await firstRows(source, 1)).length === 0) throw new ManifestShapeError(`${path}: empty manifest (a header and no rows)`);
-      return;
+      return source;
     }
     const rows = await firstRows(source, ROWS_TO_FIND_A_GOOD_ONE);
     if (rows.length === 0) throw new ManifestShapeError(`${path}: empty manifest`);
     const first = rows.find((row) => row.error === undefined);
-    if (first === undefined) return;
+    if (first === undefined) return source;
     const missing = options.columns.filter(({ name }) => !(name in first.fields));
     // A lone object in a file meant to be a JSON array (`{"rows": [...]}`) reads as one JSON Lines row.
     if (missing.length > 0 && source.format === "jsonl" && rows.length === 1 && declaredJson(path, options.inputFormat)) {
@@ -53,6 +53,7 @@ export async function checkManifest(
       throw new ManifestShapeError(`${path}: expected a JSON array of rows, found an object at byte ${at}`);
     }
     requireColumns(path, Object.keys(first.fields), options.columns, first.index === 0 ? "the first row" : `row ${first.index} (the first that is an object)`);
+    return source;
   } catch (error) {
     if (error instanceof ManifestError) throw new ManifestShapeError(error.message, { cause: error });
     throw error;

@@ -10,7 +10,7 @@ import { claimJobFolder } from "./job-file.ts";
 import { assemblyOptionsOf, fromArray, mapRows, sampleInputOf, transformOptionsOf } from "./job-adapters.ts";
 import { adjustWindow, createLimiter } from "./limiter.ts";
 import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
-import type { SampleStages } from "./sample-processor.ts";
+import type { ProcessedSample, SampleStages } from "./sample-processor.ts";
 import { shardGroups } from "./shard-groups.ts";
 
 export interface DownloadSummary {
@@ -30,6 +30,10 @@ export interface DownloadHooks {
   onShardSkipped?(name: string): void;
   /** A finished shard failed verification; its files are removed and it is written again. */
   onShardRedone?(name: string, reason: string): void;
+  /** Each manifest row as it is read (its index and byte offset give the run's position); progress displays. */
+  onRowRead?(row: ManifestRow): void;
+  /** Each sample once it is journaled; progress displays. */
+  onSample?(sample: ProcessedSample): void;
 }
 
 /** The run was stopped by its signal; journals keep what was fetched. */
@@ -61,7 +65,9 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   await removeTempFiles(outputDir);
   await removeTempFiles(recordDir);
 
-  const { context, close } = embeddedContext(options);
+  const embedded = embeddedContext(options);
+  const { close } = embedded;
+  const context: AssemblyContext = hooks.onSample ? { ...embedded.context, onSample: hooks.onSample } : embedded.context;
   const layout = context.layout;
 
   const totals = { shards: 0, skippedShards: 0, count: 0, successes: 0, failedToDownload: 0, failedToResize: 0, downloadedBytes: 0, retries: 0 };
@@ -114,6 +120,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
       const inputs = mapRows(rows, (row) => {
         count++;
         last = row;
+        hooks.onRowRead?.(row);
         return sampleInputOf(options, row);
       });
       const assembly = assembleShard(context, group.shardId, inputs, signal);

@@ -10,7 +10,7 @@ import {
   type WrittenShard,
 } from "@laion-dl/shard";
 import type { Limiter } from "./limiter.ts";
-import { processSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
+import { processSample, type ProcessedSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
 
 export interface AssemblyContext {
   readonly outputDir: string;
@@ -29,6 +29,8 @@ export interface AssemblyContext {
   readonly stages: SampleStages;
   /** Samples in flight, shared by every open shard. */
   readonly window: Limiter;
+  /** Told of each sample once it is journaled (progress displays). */
+  readonly onSample?: (sample: ProcessedSample) => void;
 }
 
 export interface AssembledShard extends WrittenShard {
@@ -109,6 +111,7 @@ export function assembleShard(
         await journal.append(sample);
         downloadedBytes += sample.downloadedBytes;
         retries += sample.retries;
+        context.onSample?.(sample);
         advance();
       } catch (error) {
         failure ??= error;
