@@ -2,11 +2,13 @@ import { Command } from "commander";
 import { ManifestShapeError } from "@laion-dl/manifest";
 import { demoCommand } from "./demo-command.ts";
 import { downloadCommand } from "./download-command.ts";
+import { fetchManifestCommand } from "./fetch-manifest-command.ts";
 import { retryFailedCommand } from "./retry-failed-command.ts";
 
 const program = new Command("laion-dl")
   .description("Turn a {caption, url} manifest into a byte-identical, img2dataset-compatible webdataset")
   .addCommand(downloadCommand())
+  .addCommand(fetchManifestCommand())
   .addCommand(retryFailedCommand())
   .addCommand(demoCommand());
 

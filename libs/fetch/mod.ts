@@ -4,3 +4,4 @@ export { isDisallowedByRobots, ROBOTS_MESSAGE } from "./robots.ts";
 export { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
 export { isPrivateAddress } from "./address-guard.ts";
 export { fetcherOptionsOf, HTTP_OPTION_NAMES, type HttpOptions } from "./fetcher-options.ts";
+export { createGuardedClient, type GuardedClient, type GuardedGetOptions, type GuardedResponse } from "./guarded-get.ts";
