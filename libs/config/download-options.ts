@@ -50,6 +50,7 @@ export interface DownloadOptions {
   readonly extract_exif: boolean;
   readonly thread_count: number;
   readonly processes_count: number;
+  readonly max_inflight_bytes: number;
   readonly timeout: number;
   readonly retries: number;
   readonly max_response_bytes: number;
@@ -100,6 +101,7 @@ export const DOWNLOAD_OPTION_SPECS: readonly OptionSpec[] = [
   { name: "extract_exif", kind: "bool", default: true, help: "write the image's EXIF tags as a JSON string in the exif column" },
   { name: "thread_count", kind: "int", default: 256, min: 1, help: "downloads in flight" },
   { name: "processes_count", kind: "int", default: 2 * availableParallelism(), min: 1, help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)" },
+  { name: "max_inflight_bytes", kind: "int", default: 192 * 1024 * 1024, min: 1024 * 1024, help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)" },
   { name: "timeout", kind: "number", default: 10, min: 0.001, help: "seconds allowed for one download, headers and body" },
   { name: "retries", kind: "int", default: 0, min: 0, help: "extra attempts after a failed download" },
   { name: "max_response_bytes", kind: "int", default: 32 * 1024 * 1024, min: 1, help: "downloads larger than this fail with 'response too large'" },

@@ -4,6 +4,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { isIP } from "node:net";
 import { pipeline, type Readable } from "node:stream";
 import { Agent, request } from "undici";
+import type { BodyLoan, ByteBudget } from "./byte-budget.ts";
 import { BLOCKED_MESSAGE, createDnsLookup } from "./dns-cache.ts";
 import { asFetchFailure, FetchFailure, httpError } from "./errors.ts";
 import { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
@@ -28,6 +29,8 @@ export interface FetcherOptions {
   readonly ignoreTlsErrors?: boolean;
   /** First retry waits this long, doubling each time (plus jitter); Retry-After wins when longer. */
   readonly retryBaseDelayMs?: number;
+  /** Caps the body bytes held at once, over every download of this fetcher; unset: no cap. */
+  readonly bodyBudget?: ByteBudget;
   /** Shared per-host pauses; a fleet passes one fed by its peers' signals. */
   readonly hostBackoff?: HostBackoff;
   /** Told when a host answers 429/503, with the time until which it should be left alone. */
@@ -38,6 +41,8 @@ export interface Download {
   readonly body: Buffer;
   /** Attempts beyond the first that this download needed. */
   readonly retries: number;
+  /** Frees the body's share of the fetcher's byte budget: call once the body is no longer needed. */
+  readonly release?: () => void;
 }
 
 /** Hex digests of a downloaded body, one per algorithm name (hashlib's names: sha256, md5, …). */
@@ -74,7 +79,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   const baseDelay = options.retryBaseDelayMs ?? 250;
   const hostBackoff = options.hostBackoff ?? createHostBackoff();
 
-  async function attempt(url: string): Promise<Buffer> {
+  async function attempt(url: string, loan: BodyLoan | undefined): Promise<Buffer> {
     const signal = AbortSignal.timeout(options.timeoutMs);
     let current = parseHttpUrl(url);
     const visited = new Set<string>();
@@ -120,7 +125,8 @@ export function createFetcher(options: FetcherOptions): Fetcher {
         discard(response.body);
         throw new FetchFailure("response too large", false);
       }
-      return readCapped(decode(response.body, encoding), options.maxBytes, encoding === "identity" ? declared : 0);
+      const body = decode(response.body, encoding);
+      return readCapped(body, { maxBytes: options.maxBytes, declaredBytes: encoding === "identity" ? declared : 0, loan, signal });
     }
   }
 
@@ -133,9 +139,14 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   return {
     async fetch(url) {
       for (let retries = 0; ; retries++) {
+        const loan = options.bodyBudget?.open();
         try {
-          return { body: await attempt(url), retries };
+          const body = await attempt(url, loan);
+          if (!loan) return { body, retries };
+          loan.finish();
+          return { body, retries, release: () => loan.close() };
         } catch (error) {
+          loan?.close();
           const failure = asFetchFailure(error);
           if (!failure.retryable || retries >= options.retries) {
             failure.retries = retries;
@@ -183,16 +194,29 @@ function decode(body: Readable, encoding: string): Readable {
   return decoder ? pipeline(body, decoder, () => {}) : body;
 }
 
+interface ReadLimits {
+  readonly maxBytes: number;
+  /** Content-Length of an unencoded body, else 0. */
+  readonly declaredBytes: number;
+  /** This download's share of the byte budget, grown before bytes are kept. */
+  readonly loan: BodyLoan | undefined;
+  /** The download's deadline, which also ends a wait for budget. */
+  readonly signal: AbortSignal;
+}
+
 /** Collects a body, aborting once it passes the cap: decoded bytes count, so bombs stop early. */
-async function readCapped(body: Readable, maxBytes: number, declaredBytes: number): Promise<Buffer> {
+async function readCapped(body: Readable, limits: ReadLimits): Promise<Buffer> {
+  const { maxBytes, declaredBytes, loan, signal } = limits;
   // A declared length lets the body land in one buffer: no chunk list to keep and join (GC).
-  if (declaredBytes > 0 && declaredBytes <= maxBytes) return readDeclared(body, declaredBytes, maxBytes);
+  if (declaredBytes > 0 && declaredBytes <= maxBytes) return readDeclared(body, limits);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       total += chunk.length;
       if (total > maxBytes) throw new FetchFailure("response too large", false);
+      const wait = loan?.grow(chunk.length, signal);
+      if (wait) await wait;
       chunks.push(chunk);
     }
   } finally {
@@ -201,7 +225,18 @@ async function readCapped(body: Readable, maxBytes: number, declaredBytes: numbe
   return Buffer.concat(chunks, total);
 }
 
-async function readDeclared(body: Readable, declaredBytes: number, maxBytes: number): Promise<Buffer> {
+async function readDeclared(body: Readable, limits: ReadLimits): Promise<Buffer> {
+  const { maxBytes, declaredBytes, loan, signal } = limits;
+  // The whole body is taken from the budget at once: one wait instead of one per chunk.
+  const wait = loan?.grow(declaredBytes, signal);
+  if (wait) {
+    try {
+      await wait;
+    } catch (error) {
+      discard(body);
+      throw error;
+    }
+  }
   let buffer = Buffer.allocUnsafe(declaredBytes);
   let total = 0;
   try {
@@ -209,6 +244,8 @@ async function readDeclared(body: Readable, declaredBytes: number, maxBytes: num
       if (total + chunk.length > buffer.length) {
         // More than declared (undici normally refuses this): fall back to growing, still capped.
         if (total + chunk.length > maxBytes) throw new FetchFailure("response too large", false);
+        const more = loan?.grow(chunk.length, signal);
+        if (more) await more;
         buffer = Buffer.concat([buffer.subarray(0, total), chunk]);
         total = buffer.length;
         continue;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { createFetcher, FetchFailure, isPrivateAddress, type FetcherOptions } from "./mod.ts";
+import { createByteBudget, createFetcher, FetchFailure, isPrivateAddress, type FetcherOptions } from "./mod.ts";
 
 const defaults: FetcherOptions = {
   timeoutMs: 2000,
@@ -160,5 +160,28 @@ test("fetch: a 429 with Retry-After holds every request to that host, and only t
     await assert.rejects(fetcher.fetch("http://127.0.0.2:1/x.jpg"));
     assert.ok(Date.now() - other < 500, "another host is not held");
     await fetcher.close();
+  });
+});
+
+test("fetcher: a byte budget bounds the bodies held at once, even with every download a gzip bomb", async () => {
+  await withServer(async (base) => {
+    const bodyBudget = createByteBudget(4 * 1024 * 1024);
+    const fetcher = createFetcher({ ...defaults, timeoutMs: 20_000, maxBytes: 3 * 1024 * 1024, bodyBudget });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 16 }, () => fetcher.fetch(`${base}/gzip-bomb`)));
+      for (const result of results) {
+        assert.equal(result.status, "rejected");
+        assert.equal((result.reason as FetchFailure).message, "response too large");
+      }
+      // Each bomb is cut at 3 MB; without the budget 16 of them would hold up to 48 MB at once.
+      assert.ok(bodyBudget.peak <= bodyBudget.limit + 3 * 1024 * 1024, `peak ${bodyBudget.peak}`);
+      assert.equal(bodyBudget.used, 0, "failed downloads give their bytes back");
+      const ok = await fetcher.fetch(`${base}/ok`);
+      assert.equal(bodyBudget.used, ok.body.length, "a body holds its share until released");
+      ok.release!();
+      assert.equal(bodyBudget.used, 0);
+    } finally {
+      await fetcher.close();
+    }
   });
 });

@@ -5,3 +5,4 @@ export { createHostBackoff, type HostBackoff } from "./host-backoff.ts";
 export { isPrivateAddress } from "./address-guard.ts";
 export { fetcherOptionsOf, HTTP_OPTION_NAMES, type HttpOptions } from "./fetcher-options.ts";
 export { createGuardedClient, type GuardedClient, type GuardedGetOptions, type GuardedResponse } from "./guarded-get.ts";
+export { createByteBudget, type ByteBudget, type BodyLoan } from "./byte-budget.ts";

@@ -23,7 +23,7 @@ export interface ManifestIdentity {
 }
 
 /** Options that change how fast a job runs or where it writes, never which bytes it writes. */
-const SPEED_ONLY = new Set(["thread_count", "processes_count", "timeout", "retries", "incremental_mode", "output_folder", "url_list"]);
+const SPEED_ONLY = new Set(["thread_count", "processes_count", "max_inflight_bytes", "timeout", "retries", "incremental_mode", "output_folder", "url_list"]);
 const EDGE_BYTES = 1 << 20;
 
 export class JobMismatchError extends Error {

@@ -2,15 +2,15 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs
 import { join } from "node:path";
 import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
-import { createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
+import { createByteBudget, createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
 import { keyLayout, outputFolder, removeShard, shardName, verifyShard } from "@laion-dl/shard";
-import { transformImage } from "@laion-dl/transform";
 import { claimJobFolder } from "./job-file.ts";
+import { createEmbeddedStages } from "./embedded-stages.ts";
 import { assemblyOptionsOf, fromArray, mapRows, sampleInputOf, transformOptionsOf } from "./job-adapters.ts";
-import { adjustWindow, createLimiter } from "./limiter.ts";
+import { createLimiter } from "./limiter.ts";
 import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
-import type { ProcessedSample, SampleStages } from "./sample-processor.ts";
+import type { ProcessedSample } from "./sample-processor.ts";
 import { shardGroups } from "./shard-groups.ts";
 
 export interface DownloadSummary {
@@ -46,8 +46,6 @@ export class DownloadInterrupted extends Error {
 
 /** Shards whose input is being read or processed at once; bounds the number of open journals. */
 const MAX_OPEN_SHARDS = 4;
-/** How often the download window follows the image workers' queue. */
-const WINDOW_CONTROL_MS = 100;
 
 /**
  * The embedded mode: the whole pipeline in this process, stages called directly. Rerun on the same
@@ -162,29 +160,11 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
   // One image per libvips thread and many images at once beats many threads per image.
   sharp.cache(false);
   sharp.concurrency(1);
-  const fetcher = createFetcher(fetcherOptionsOf(options));
-  const transformOptions = transformOptionsOf(options);
-  const imageWork = createLimiter(options.processes_count);
-  const stages: SampleStages = {
-    fetch: (url) => fetcher.fetch(url),
-    async transform(image) {
-      await imageWork.acquire();
-      try {
-        return await transformImage(image, transformOptions);
-      } finally {
-        imageWork.release();
-      }
-    },
-  };
-  const window = createLimiter(options.thread_count);
-  // thread_count downloads in flight hide the network's latency; when the images queue for a
-  // worker instead, the extra downloads only hold their bodies in memory, so the window shrinks
-  // until the queue is gone and grows back as soon as a worker waits for an image.
-  const bounds = { min: 4 * options.processes_count, max: options.thread_count, step: options.processes_count };
-  const control = setInterval(() => {
-    const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
-    adjustWindow(window, load, bounds);
-  }, WINDOW_CONTROL_MS).unref();
+  const fetcher = createFetcher({ ...fetcherOptionsOf(options), bodyBudget: createByteBudget(options.max_inflight_bytes) });
+  const embedded = createEmbeddedStages(fetcher, transformOptionsOf(options), {
+    imageWorkers: options.processes_count,
+    maxDownloads: options.thread_count,
+  });
   const folder = outputFolder(options.output_folder);
   const context: AssemblyContext = {
     outputDir: folder.root,
@@ -192,13 +172,14 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
     recordDir: folder.recordDir,
     layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
     ...assemblyOptionsOf(options),
-    stages,
-    window,
+    stages: embedded.stages,
+    // Samples in flight, stuck downloads included; the stages keep the bodies' own window.
+    window: createLimiter(options.thread_count),
   };
   return {
     context,
     close: () => {
-      clearInterval(control);
+      embedded.close();
       return fetcher.close();
     },
   };

@@ -92,46 +92,52 @@ export async function processSample(
     if (error instanceof FetchFailure) return failed("failed_to_download", error.message, 0, error.retries);
     throw error;
   }
-  const { downloadedBytes, retries } = fetched;
-  const body = "body" in fetched ? fetched.body : undefined;
-  // Like img2dataset, the hash of the original bytes is kept even when the image then fails.
-  if (hashAlgorithm) record.hash = fetched.digests[hashAlgorithm] ?? null;
-  if (input.verifyHash) {
-    const expected = input.verifyHash.expected;
-    const digest = fetched.digests[input.verifyHash.algorithm];
-    if (typeof expected !== "string" || expected.toLowerCase() !== digest) return failed("failed_to_download", "hash mismatch", downloadedBytes, retries);
-  }
-  if (options.disableAllReencoding && body) {
-    if (options.extractExif) record.exif = await readExif(body);
-    return { record: { ...record, status: "success", errorMessage: null, retries }, image: body, downloadedBytes, retries };
-  }
-  const result = "body" in fetched ? await transformedOrRefused(stages, fetched.body) : fetched.transformed;
-  if (result instanceof TransformFailure) return failed("failed_to_resize", result.message, downloadedBytes, retries);
-  // The transform read the header already; a transformer that predates extract_exif returns none.
-  if (options.extractExif) record.exif = result.exif !== undefined ? result.exif : body ? await readExif(body) : null;
-  return {
-    record: {
-      ...record,
-      status: "success",
-      errorMessage: null,
-      width: result.width,
-      height: result.height,
-      originalWidth: result.originalWidth,
-      originalHeight: result.originalHeight,
+  // The body's share of the download budget is held until the sample has its outcome.
+  try {
+    const { downloadedBytes, retries } = fetched;
+    const body = "body" in fetched ? fetched.body : undefined;
+    // Like img2dataset, the hash of the original bytes is kept even when the image then fails.
+    if (hashAlgorithm) record.hash = fetched.digests[hashAlgorithm] ?? null;
+    if (input.verifyHash) {
+      const expected = input.verifyHash.expected;
+      const digest = fetched.digests[input.verifyHash.algorithm];
+      if (typeof expected !== "string" || expected.toLowerCase() !== digest) return failed("failed_to_download", "hash mismatch", downloadedBytes, retries);
+    }
+    if (options.disableAllReencoding && body) {
+      if (options.extractExif) record.exif = await readExif(body);
+      return { record: { ...record, status: "success", errorMessage: null, retries }, image: body, downloadedBytes, retries };
+    }
+    const result = "body" in fetched ? await transformedOrRefused(stages, fetched.body) : fetched.transformed;
+    if (result instanceof TransformFailure) return failed("failed_to_resize", result.message, downloadedBytes, retries);
+    // The transform read the header already; a transformer that predates extract_exif returns none.
+    if (options.extractExif) record.exif = result.exif !== undefined ? result.exif : body ? await readExif(body) : null;
+    return {
+      record: {
+        ...record,
+        status: "success",
+        errorMessage: null,
+        width: result.width,
+        height: result.height,
+        originalWidth: result.originalWidth,
+        originalHeight: result.originalHeight,
+        retries,
+      },
+      image: result.image,
+      downloadedBytes,
       retries,
-    },
-    image: result.image,
-    downloadedBytes,
-    retries,
-  };
+    };
+  } finally {
+    if ("release" in fetched) fetched.release?.();
+  }
 }
 
 /** A download done here (its body, to transform next) or by a fused stage (already transformed). */
-type Fetched = FetchedSample | (Omit<FetchedSample, "transformed"> & { readonly body: Buffer });
+type Fetched = FetchedSample | (Omit<FetchedSample, "transformed"> & Pick<Download, "body" | "release">);
 
 async function fetchHere(stages: SampleStages, url: string, algorithms: readonly string[]): Promise<Fetched> {
-  const { body, retries } = await stages.fetch(url);
-  return { body, downloadedBytes: body.length, retries, digests: digestsOf(body, algorithms) };
+  const download = await stages.fetch(url);
+  const { body, retries } = download;
+  return { body, downloadedBytes: body.length, retries, digests: digestsOf(body, algorithms), ...(download.release ? { release: download.release } : {}) };
 }
 
 async function transformedOrRefused(stages: SampleStages, body: Buffer): Promise<TransformedImage | TransformFailure> {

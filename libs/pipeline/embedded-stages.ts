@@ -1,0 +1,92 @@
+import type { Fetcher } from "@laion-dl/fetch";
+import { transformImage, type TransformOptions } from "@laion-dl/transform";
+import { adjustWindow, createLimiter, type Limiter } from "./limiter.ts";
+import type { SampleStages } from "./sample-processor.ts";
+
+/** How often the body window follows the image workers' queue. */
+const WINDOW_CONTROL_MS = 100;
+/** A download slower than this many typical ones leaves the body window (bounds below). */
+const PATIENCE_FACTOR = 4;
+const MIN_PATIENCE_MS = 250;
+const MAX_PATIENCE_MS = 2_000;
+/** Weight of the newest download in the typical duration. */
+const EWMA_WEIGHT = 0.05;
+
+export interface EmbeddedStageLimits {
+  /** Images decoded/resized at once (processes_count). */
+  readonly imageWorkers: number;
+  /** Downloads in flight at most (thread_count); the body window never opens wider. */
+  readonly maxDownloads: number;
+}
+
+export interface EmbeddedStages {
+  readonly stages: SampleStages;
+  /** Fetched bodies not yet handed back (downloading, queued for a worker or being resized). */
+  readonly bodyWindow: Limiter;
+  readonly imageWork: Limiter;
+  close(): void;
+}
+
+/**
+ * The embedded mode's stages, with downloads and image work as separate budgets. Image workers
+ * are `imageWorkers` slots. Between the two, a window of bodies on their way to a worker (being
+ * downloaded, queued or resized) follows the workers: it shrinks while images queue (more bodies
+ * would only wait in memory) and grows while a worker waits. A download that takes several times
+ * longer than a typical one leaves the window: it is probably stuck on a slow or hung server and
+ * holds little memory, so it must not keep a worker from its next image. Such downloads are still
+ * bounded by the caller's samples-in-flight limit (thread_count) and by the fetcher's byte budget.
+ */
+export function createEmbeddedStages(fetcher: Fetcher, transformOptions: TransformOptions, limits: EmbeddedStageLimits): EmbeddedStages {
+  const imageWork = createLimiter(limits.imageWorkers);
+  const bodyWindow = createLimiter(limits.maxDownloads);
+  const bounds = { min: 4 * limits.imageWorkers, max: limits.maxDownloads, step: limits.imageWorkers };
+  const control = setInterval(() => {
+    const load =
+      imageWork.waiting >= imageWork.limit ? "saturated"
+      : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed"
+      : "steady";
+    adjustWindow(bodyWindow, load, bounds);
+  }, WINDOW_CONTROL_MS).unref();
+  let typicalMs = MIN_PATIENCE_MS / PATIENCE_FACTOR;
+
+  const stages: SampleStages = {
+    async fetch(url) {
+      await bodyWindow.acquire();
+      let inWindow = true;
+      const leaveWindow = () => {
+        if (!inWindow) return;
+        inWindow = false;
+        bodyWindow.release();
+      };
+      const patienceMs = Math.min(MAX_PATIENCE_MS, Math.max(MIN_PATIENCE_MS, PATIENCE_FACTOR * typicalMs));
+      const patience = setTimeout(leaveWindow, patienceMs);
+      const started = performance.now();
+      try {
+        const download = await fetcher.fetch(url);
+        return {
+          ...download,
+          release: () => {
+            leaveWindow();
+            download.release?.();
+          },
+        };
+      } catch (error) {
+        leaveWindow();
+        throw error;
+      } finally {
+        clearTimeout(patience);
+        // Failures count too: a refused connection or a 404 is a round trip like any other.
+        typicalMs += EWMA_WEIGHT * (Math.min(performance.now() - started, MAX_PATIENCE_MS) - typicalMs);
+      }
+    },
+    async transform(image) {
+      await imageWork.acquire();
+      try {
+        return await transformImage(image, transformOptions);
+      } finally {
+        imageWork.release();
+      }
+    },
+  };
+  return { stages, bodyWindow, imageWork, close: () => clearInterval(control) };
+}
