@@ -129,6 +129,24 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     };
   };
 
+  /** One embedded setting's runs (best, each, paired with a ceiling pass) against `against`. */
+  const embeddedLines = (label: string, series: { best: EmbeddedRun; runs: EmbeddedRun[]; pairedCeiling: number[] }, against: CeilingResult | undefined, indent = ""): Line[] => {
+    const { best, runs } = series;
+    const out: Line[] = [ratioLine(label, best.imagesPerSecond, TARGETS.embeddedRatio, against?.best.imagesPerSecond)];
+    out.push({ figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
+    const paired = pairedLine(runs, series.pairedCeiling, TARGETS.embeddedRatio);
+    if (paired) out.push(paired);
+    out.push({
+      figure: "  best run",
+      value: `${best.successes}/${best.count} in ${best.seconds.toFixed(1)} s; CPU ${(best.cpuSeconds / best.processSeconds).toFixed(2)} cores, ${others(best.otherCpuSeconds, best.processSeconds)}`,
+    });
+    out.push(rssLine(runs, best));
+    out.push({ figure: "  images per CPU-second", value: `${perCpu(best.successes, best.cpuSeconds)} (whole process, start-up included)` });
+    out.push(...downloadLines(best, against));
+    out.push(fixture(best.fixtureCpuSeconds, best.processSeconds));
+    return out.map((line, i) => (i === 0 ? line : { ...line, figure: `${indent}${line.figure}` }));
+  };
+
   const fleetLines = (label: string, fleet: Exclude<PairedDistributedResult, { skipped: string }>, against: number | undefined, indent = ""): Line[] => {
     const out: Line[] = [];
     const { best, runs } = fleet;
@@ -170,17 +188,8 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
         });
       }
       for (const series of photo.embedded) {
-        const { best, runs } = series;
-        const label = `  embedded, ${best.perShard} per shard, ${series.threadCount === undefined ? "default thread_count" : `thread_count ${series.threadCount}`}`;
-        out.push(ratioLine(label, best.imagesPerSecond, TARGETS.embeddedRatio, photoCeiling?.imagesPerSecond));
-        out.push({ figure: "    runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
-        const paired = pairedLine(runs, series.pairedCeiling, TARGETS.embeddedRatio);
-        if (paired) out.push({ ...paired, figure: `  ${paired.figure}` });
-        out.push({
-          figure: "    best run",
-          value: `${best.successes}/${best.count} in ${best.seconds.toFixed(1)} s; CPU ${(best.cpuSeconds / best.processSeconds).toFixed(2)} cores, ${others(best.otherCpuSeconds, best.processSeconds)}`,
-        });
-        out.push(...[...downloadLines(best, photo.ceiling), rssLine(runs, best)].map((line) => ({ ...line, figure: `  ${line.figure}` })));
+        const threads = series.threadCount === undefined ? "default thread_count" : `thread_count ${series.threadCount}`;
+        out.push(...embeddedLines(`  embedded, ${series.best.perShard} per shard, ${threads}`, series, photo.ceiling, "  "));
       }
       if (photo.fleet && "skipped" in photo.fleet) out.push({ figure: "  distributed", value: `skipped: ${photo.fleet.skipped}` });
       else if (photo.fleet) out.push(...fleetLines("  distributed, 1 of each service", photo.fleet, photoCeiling?.imagesPerSecond, "  "));
@@ -237,27 +246,7 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
       });
     }
   }
-  if (embedded) {
-    const { best, runs } = embedded;
-    const peak = Math.max(...runs.map((run) => run.peakRss));
-    lines.push(ratioLine(`embedded, ${best.perShard} per shard`, best.imagesPerSecond, TARGETS.embeddedRatio));
-    lines.push({ figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
-    const paired = pairedLine(runs, embedded.pairedCeiling, TARGETS.embeddedRatio);
-    if (paired) lines.push(paired);
-    lines.push({
-      figure: "  best run",
-      value: `${best.successes}/${best.count} in ${best.seconds.toFixed(1)} s; CPU ${(best.cpuSeconds / best.processSeconds).toFixed(2)} cores, ${others(best.otherCpuSeconds, best.processSeconds)}`,
-    });
-    lines.push({
-      figure: "  peak RSS (VmHWM)",
-      value: `${mb(peak)}; RSS at ¼ ½ ¾ end: ${best.rssAt.map((r) => Math.round(r / 1e6)).join(" ")} MB`,
-      target: `< ${mb(TARGETS.embeddedPeakRss)}`,
-      met: peak < TARGETS.embeddedPeakRss,
-    });
-    lines.push({ figure: "  images per CPU-second", value: `${perCpu(best.successes, best.cpuSeconds)} (whole process, start-up included)` });
-    lines.push(...downloadLines(best, ceiling));
-    lines.push(fixture(best.fixtureCpuSeconds, best.processSeconds));
-  }
+  if (embedded) lines.push(...embeddedLines(`embedded, ${embedded.best.perShard} per shard`, embedded, ceiling));
   if (small) {
     lines.push(ratioLine(`embedded, ${small.perShard} per shard`, small.imagesPerSecond));
     lines.push({
