@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
@@ -48,8 +47,8 @@ export function stdoutProgress(intervalSeconds: number): ProgressOutput {
 }
 
 export async function download(options: DownloadOptions, output: ProgressOutput, signal?: AbortSignal): Promise<DownloadSummary> {
-  const manifest = await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
-  const manifestBytes = manifest.compressed ? null : (await stat(options.url_list)).size;
+  const manifest = await checkManifest(options.url_list, checkOptionsOf(options));
+  const manifestBytes = manifest.compressed ? null : (await manifest.bytes.describe()).size;
   const progress = createRunProgress(options.number_sample_per_shard, manifestBytes);
   const display = startProgress(progress.frame, { ...output, stream: process.stdout });
   const warn = output.live ? display.log : (line: string) => console.error(line);
@@ -102,13 +101,14 @@ export function sameFailureWarning(name: string, stats: { count: number; success
   return `laion-dl: warning: all ${stats.count} rows of shard ${name} failed with "${messages[0]}"; the rest of the run may fail the same way`;
 }
 
-/** The columns a run reads from every row, with the option naming each. */
-export function requiredColumns(options: DownloadOptions): RequiredColumn[] {
-  return [
+/** What checkManifest needs: the columns a run reads from every row (with the option naming each), and how to open it. */
+function checkOptionsOf(options: DownloadOptions): Parameters<typeof checkManifest>[1] {
+  const columns: RequiredColumn[] = [
     { name: options.url_col, option: "--url_col" },
     ...(options.caption_col === null ? [] : [{ name: options.caption_col, option: "--caption_col" }]),
     ...options.save_additional_columns.map((name) => ({ name, option: "--save_additional_columns" })),
   ];
+  return { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network, columns };
 }
 
 export function progressIntervalOf(value: unknown): number {
@@ -129,7 +129,7 @@ export function downloadCommand(): Command {
         await untilInterrupted((signal) => download(options, output, signal));
         return;
       }
-      await checkManifest(options.url_list, { inputFormat: options.input_format, columns: requiredColumns(options) });
+      await checkManifest(options.url_list, checkOptionsOf(options));
       // Loaded only here: an embedded download needs neither the NATS client nor the fleet's code.
       const { fleetDownload } = await import("./fleet-download.ts");
       const status = await fleetDownload(nats, options, output);

@@ -33,7 +33,7 @@ export async function ingestJob(bus: Bus, options: DownloadOptions, control: Ing
   let shardsTotal = 0;
   let shardsPublished = 0;
   try {
-    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
+    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       const rows: SampleInput[] = [];
       for await (const row of group.rows) rows.push(sampleInputOf(options, row));

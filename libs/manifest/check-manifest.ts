@@ -3,7 +3,7 @@ import { readDelimitedHeader } from "./delimited.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { openManifest } from "./open-manifest.ts";
 import { readChunks } from "./read-chunks.ts";
-import type { ManifestFormat, ManifestRow, ManifestSource } from "./types.ts";
+import type { ManifestRow, ManifestSource } from "./types.ts";
 import { bomLength } from "./utf8.ts";
 
 /** A column the run reads, and the option that names it (for the message). */
@@ -31,12 +31,15 @@ const ROWS_TO_FIND_A_GOOD_ONE = 100;
  */
 export async function checkManifest(
   path: string,
-  options: { inputFormat?: string; columns: readonly RequiredColumn[] },
-): Promise<{ format: ManifestFormat; compressed: boolean }> {
-  const source = await openManifest(path, options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat });
+  options: { inputFormat?: string; allowPrivateNetwork?: boolean; columns: readonly RequiredColumn[] },
+): Promise<ManifestSource> {
   try {
+    const source = await openManifest(path, {
+      ...(options.inputFormat === undefined ? {} : { inputFormat: options.inputFormat }),
+      ...(options.allowPrivateNetwork === undefined ? {} : { allowPrivateNetwork: options.allowPrivateNetwork }),
+    });
     if (source.format === "csv" || source.format === "tsv") {
-      const header = await readDelimitedHeader(readChunks(path, source.compressed), path, source.format === "csv" ? "," : "\t");
+      const header = await readDelimitedHeader(readChunks(source.bytes, source.compressed), path, source.format === "csv" ? "," : "\t");
       if (header === undefined || header.every((name) => name.trim() === "")) throw new ManifestShapeError(`${path}: empty manifest`);
       requireColumns(path, header, options.columns, "the header");
       if ((await firstRows(source, 1)).length === 0) throw new ManifestShapeError(`${path}: empty manifest (a header and no rows)`);
@@ -49,7 +52,7 @@ export async function checkManifest(
     const missing = options.columns.filter(({ name }) => !(name in first.fields));
     // A lone object in a file meant to be a JSON array (`{"rows": [...]}`) reads as one JSON Lines row.
     if (missing.length > 0 && source.format === "jsonl" && rows.length === 1 && declaredJson(path, options.inputFormat)) {
-      const at = await firstValueOffset(path, source.compressed);
+      const at = await firstValueOffset(source);
       throw new ManifestShapeError(`${path}: expected a JSON array of rows, found an object at byte ${at}`);
     }
     requireColumns(path, Object.keys(first.fields), options.columns, first.index === 0 ? "the first row" : `row ${first.index} (the first that is an object)`);
@@ -86,9 +89,9 @@ function declaredJson(path: string, inputFormat: string | undefined): boolean {
 }
 
 /** Byte offset (decompressed) of the first byte that is not a BOM or whitespace. */
-async function firstValueOffset(path: string, compressed: boolean): Promise<number> {
+async function firstValueOffset(source: ManifestSource): Promise<number> {
   let offset = 0;
-  for await (const chunk of readChunks(path, compressed)) {
+  for await (const chunk of readChunks(source.bytes, source.compressed)) {
     let i = offset === 0 ? bomLength(chunk) : 0;
     while (i < chunk.length && (chunk[i] === 0x20 || chunk[i] === 0x0a || chunk[i] === 0x0d || chunk[i] === 0x09)) i++;
     if (i < chunk.length) return offset + i;

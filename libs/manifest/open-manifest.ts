@@ -1,10 +1,10 @@
 import { Buffer } from "node:buffer";
-import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { constants, gunzipSync } from "node:zlib";
 import { readDelimited, readDelimitedHeader } from "./delimited.ts";
 import { readJsonArray } from "./json-array.ts";
 import { readJsonLines } from "./json-lines.ts";
+import { manifestBytes, type ManifestBytes } from "./manifest-bytes.ts";
 import { ManifestError } from "./manifest-error.ts";
 import { readChunks } from "./read-chunks.ts";
 import { readTxt } from "./txt.ts";
@@ -33,10 +33,12 @@ const PARQUET_MAGIC = Buffer.from("PAR1");
  */
 export async function openManifest(
   path: string,
-  options: { inputFormat?: string; resumeAt?: ResumePoint } = {},
+  options: { inputFormat?: string; resumeAt?: ResumePoint; allowPrivateNetwork?: boolean } = {},
 ): Promise<ManifestSource> {
   const declared = options.inputFormat === undefined ? undefined : parseInputFormat(options.inputFormat);
-  const { head, whole } = await readHead(path);
+  const bytes = manifestBytes(path, options);
+  const head = await bytes.head(HEAD_BYTES);
+  const whole = head.length < HEAD_BYTES;
   const compressed = head[0] === 0x1f && head[1] === 0x8b;
   const text = compressed ? inflateHead(head) : { bytes: head, whole };
   const content = text && sniff(text.bytes, text.whole, declared);
@@ -48,23 +50,24 @@ export async function openManifest(
   const rows: AsyncIterable<ManifestRow> =
     content === "blank" ? noRows()
     : resumeAt === undefined || (resumeAt.offset === 0 && resumeAt.index === 0) ?
-      { [Symbol.asyncIterator]: () => readRows(format, readChunks(path, compressed), path) }
-    : { [Symbol.asyncIterator]: () => resumeRows(format, path, compressed, resumeAt) };
-  return { format, compressed, rows };
+      { [Symbol.asyncIterator]: () => readRows(format, readChunks(bytes, compressed), path) }
+    : { [Symbol.asyncIterator]: () => resumeRows(format, bytes, compressed, resumeAt) };
+  return { format, compressed, rows, bytes };
 }
 
-async function* resumeRows(format: ManifestFormat, path: string, compressed: boolean, resumeAt: ResumePoint): AsyncGenerator<ManifestRow> {
+async function* resumeRows(format: ManifestFormat, bytes: ManifestBytes, compressed: boolean, resumeAt: ResumePoint): AsyncGenerator<ManifestRow> {
+  const path = bytes.name;
   if (!Number.isSafeInteger(resumeAt.offset) || resumeAt.offset < 0 || !Number.isSafeInteger(resumeAt.index) || resumeAt.index < 0) {
     throw new RangeError(`Expected a non-negative offset and index for resumeAt but received ${JSON.stringify(resumeAt)}`);
   }
   if (format === "csv" || format === "tsv") {
     const delimiter = format === "csv" ? "," : "\t";
-    const header = await readDelimitedHeader(readChunks(path, compressed), path, delimiter);
+    const header = await readDelimitedHeader(readChunks(bytes, compressed), path, delimiter);
     if (header === undefined) return;
-    yield* readDelimited(readChunks(path, compressed, resumeAt.offset), path, delimiter, { ...resumeAt, header });
+    yield* readDelimited(readChunks(bytes, compressed, resumeAt.offset), path, delimiter, { ...resumeAt, header });
     return;
   }
-  yield* readRows(format, readChunks(path, compressed, resumeAt.offset), path, resumeAt);
+  yield* readRows(format, readChunks(bytes, compressed, resumeAt.offset), path, resumeAt);
 }
 
 function parseInputFormat(value: string): InputFormat {
@@ -80,17 +83,6 @@ function parseInputFormat(value: string): InputFormat {
 function formatOfName(path: string): InputFormat | undefined {
   const extension = extname(path.replace(/\.gz$/i, "")).slice(1).toLowerCase();
   return INPUT_FORMATS.find((name) => name === extension);
-}
-
-async function readHead(path: string): Promise<{ head: Buffer; whole: boolean }> {
-  const file = await open(path);
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await file.read(head, 0, HEAD_BYTES, 0);
-    return { head: head.subarray(0, bytesRead), whole: bytesRead < HEAD_BYTES };
-  } finally {
-    await file.close();
-  }
 }
 
 /** The start of the decompressed content, or undefined if it does not inflate (reading will say why). */

@@ -1,25 +1,26 @@
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import type { ManifestBytes } from "./manifest-bytes.ts";
 import { ManifestError } from "./manifest-error.ts";
 
 /** Read size: large chunks keep the per-chunk work (carry copy, batch parse) negligible. */
-const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 1 << 20;
 
 /** Longest row a reader holds in memory; beyond it the input is taken as broken, not as one row. */
 export const MAX_ROW_BYTES = 8 << 20;
 
 /**
- * The file's bytes, gunzipped when `compressed`; pulled on demand, so a slow consumer slows the reads.
- * With `from`, the bytes before that (decompressed) offset are left out: a plain file is read from
- * there, a gzip file is inflated from its start and those bytes dropped.
+ * The manifest's bytes, gunzipped when `compressed`; pulled on demand, so a slow consumer slows the
+ * reads. With `from`, the bytes before that (decompressed) offset are left out: a plain source is
+ * read from there, a gzip one is inflated from its start and those bytes dropped.
  */
-export async function* readChunks(path: string, compressed: boolean, from = 0): AsyncGenerator<Buffer> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES, ...(!compressed && from > 0 ? { start: from } : {}) });
+export async function* readChunks(bytes: ManifestBytes, compressed: boolean, from = 0): AsyncGenerator<Buffer> {
+  const path = bytes.name;
   if (!compressed) {
-    for await (const chunk of file) yield chunk as Buffer;
+    yield* bytes.read(from);
     return;
   }
+  const file = Readable.from(bytes.read(0));
   // Errors surface through the gunzip stream's iterator; the callback has nothing left to do.
   const input = pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   let offset = 0;

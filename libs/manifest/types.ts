@@ -1,3 +1,5 @@
+import type { ManifestBytes } from "./manifest-bytes.ts";
+
 /** The manifest layouts read and written here: img2dataset's input formats, less parquet. */
 export type ManifestFormat = "json" | "jsonl" | "csv" | "tsv" | "txt";
 
@@ -22,6 +24,8 @@ export interface ManifestSource {
   compressed: boolean;
   /** Streams the rows; every iteration reads the file again from the start (or from `resumeAt`). */
   rows: AsyncIterable<ManifestRow>;
+  /** The raw bytes: a local file, or an http(s) URL read with Range requests. */
+  bytes: ManifestBytes;
 }
 
 /** Where to start reading: a row's `end` and the index of the row after it. */

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { isManifestUrl, manifestBytes } from "@laion-dl/manifest";
 import type { OutputFolder } from "@laion-dl/shard";
 
 /**
@@ -36,7 +37,7 @@ export class JobMismatchError extends Error {
  * then records the new manifest.
  */
 export async function claimJobFolder(folder: OutputFolder, options: DownloadOptions): Promise<void> {
-  const manifest = await manifestIdentity(options.url_list);
+  const manifest = await manifestIdentity(options.url_list, options.allow_private_network);
   const current: JobFile = { manifest, options: serialisable(options) };
   const recorded = await readJobFile(folder);
   if (recorded) {
@@ -78,19 +79,16 @@ async function readJobFile(folder: OutputFolder): Promise<JobFile | null> {
   return text === null ? null : (JSON.parse(text) as JobFile);
 }
 
-export async function manifestIdentity(path: string): Promise<ManifestIdentity> {
-  const file = await open(resolve(path), "r");
-  try {
-    const { size } = await file.stat();
-    const digest = async (position: number) => {
-      const buffer = Buffer.alloc(Math.min(EDGE_BYTES, size));
-      await file.read(buffer, 0, buffer.length, position);
-      return createHash("sha256").update(buffer).digest("hex");
-    };
-    return { path: resolve(path), bytes: size, headSha256: await digest(0), tailSha256: await digest(Math.max(0, size - EDGE_BYTES)) };
-  } finally {
-    await file.close();
-  }
+/** A local file by its resolved path, a URL as given (its edges read with Range requests). */
+export async function manifestIdentity(location: string, allowPrivateNetwork = false): Promise<ManifestIdentity> {
+  const path = isManifestUrl(location) ? location : resolve(location);
+  const bytes = manifestBytes(path, { allowPrivateNetwork });
+  const head = await bytes.head(EDGE_BYTES);
+  const { size } = await bytes.describe();
+  const tail: Buffer[] = [];
+  if (size !== null) for await (const chunk of bytes.read(Math.max(0, size - EDGE_BYTES))) tail.push(chunk);
+  const digest = (buffer: Buffer) => createHash("sha256").update(buffer).digest("hex");
+  return { path, bytes: size ?? -1, headSha256: digest(head), tailSha256: digest(Buffer.concat(tail)) };
 }
 
 function serialisable(options: DownloadOptions): Record<string, unknown> {

@@ -42,7 +42,7 @@ export async function retryFailed(outputFolder: string, hooks: RetryHooks = {}, 
   const { recordDir } = folder;
   const totals = { shards: 0, retried: 0, recovered: 0 };
   try {
-    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format });
+    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       signal?.throwIfAborted();
       const name = shardName(layout, group.shardId);

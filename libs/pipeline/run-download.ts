@@ -90,7 +90,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
       resumeAt = { offset: entry.nextOffset, index: entry.nextIndex };
       if (entry.nextIndex !== (shardId + 1) * options.number_sample_per_shard) break; // the manifest's last shard
     }
-    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, ...(resumeAt ? { resumeAt } : {}) });
+    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network, ...(resumeAt ? { resumeAt } : {}) });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       signal?.throwIfAborted();
       const name = shardName(layout, group.shardId);
