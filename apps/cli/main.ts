@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ManifestShapeError } from "@laion-dl/manifest";
+import { convertCommand } from "./convert-command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { downloadCommand } from "./download-command.ts";
 import { fetchManifestCommand } from "./fetch-manifest-command.ts";
@@ -9,6 +10,7 @@ const program = new Command("laion-dl")
   .description("Turn a {caption, url} manifest into a byte-identical, img2dataset-compatible webdataset")
   .addCommand(downloadCommand())
   .addCommand(fetchManifestCommand())
+  .addCommand(convertCommand())
   .addCommand(retryFailedCommand())
   .addCommand(demoCommand());
 
