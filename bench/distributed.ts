@@ -54,13 +54,13 @@ export async function runDistributed(options: {
   try {
     const stage = { nats_url: nats.url };
     const start = (name: Parameters<typeof startService>[0], settings: Record<string, string>) => startService(name, settings, options.extraEnv);
-    const fetcher = await start("fetcher", { ...stage, allow_private_network: "True" });
+    const fetcher = await start("fetcher", { ...stage, limit_allow_private_network: "True" });
     services.push(fetcher);
     const transformer = await start("transformer", { ...stage, fetcher_addresses: fetcher.address });
     services.push(transformer);
     const [assembler, ingest] = await Promise.all([
       start("assembler", { ...stage, fetcher_addresses: fetcher.address, transformer_addresses: transformer.address }),
-      start("ingest", stage),
+      start("ingest", { ...stage, limit_allow_private_network: "True" }),
     ]);
     services.push(assembler, ingest);
     options.log(`  nats-server${natsPid ? ` (pid ${natsPid})` : ""}, ${services.map((s) => `${s.name} (pid ${s.pid})`).join(", ")} serving`);

@@ -50,8 +50,9 @@ process.on("SIGTERM", () => stop(0));
 const store = join(root, ".tmp", "stack-nats");
 mkdirSync(store, { recursive: true });
 start("nats-server", "nats-server", ["-js", "-a", "127.0.0.1", "-p", String(natsPort), "-sd", store]);
-const allowLocal = process.env.LAION_DL_ALLOW_PRIVATE_NETWORK ?? "False";
-service("fetcher", { LAION_DL_ALLOW_PRIVATE_NETWORK: allowLocal });
+const allowLocal = process.env.LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK ?? "False";
+service("fetcher", { LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: allowLocal });
+service("ingest", { LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: allowLocal });
 service("transformer", { LAION_DL_FETCHER_ADDRESSES: `127.0.0.1:${ports.fetcher}` });
 service("assembler", {
   LAION_DL_FETCHER_ADDRESSES: `127.0.0.1:${ports.fetcher}`,

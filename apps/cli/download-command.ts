@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { describeOption, DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { startProgress } from "./progress.ts";
@@ -11,8 +11,7 @@ export function addDownloadOptions(command: Command): Command {
   for (const spec of DOWNLOAD_OPTION_SPECS) {
     // Booleans take an optional value so both `--flag` and Fire's `--flag True` work.
     const flag = spec.kind === "bool" ? `--${spec.name} [value]` : `--${spec.name} <value>`;
-    const choices = Array.isArray(spec.kind) ? ` (one of: ${spec.kind.join(", ")})` : "";
-    const option = new Option(flag, spec.help + choices);
+    const option = new Option(flag, describeOption(spec));
     if (spec.default !== undefined) option.default(spec.default, formatDefault(spec.default));
     command.addOption(option);
   }

@@ -17,7 +17,7 @@ test("config: flags win over LAION_DL_* variables, which win over defaults", () 
 test("config: a bad, missing or unknown value names the flag or variable", () => {
   assert.throws(() => readServiceConfig(specs, [], { LAION_DL_NATS_URL: "x", LAION_DL_CONCURRENCY: "0" }), {
     name: "OptionError",
-    message: 'Expected a number >= 1 for LAION_DL_CONCURRENCY (or --concurrency) but received "0"',
+    message: 'Expected a number from 1 to inf for LAION_DL_CONCURRENCY (or --concurrency) but received "0"',
   });
   assert.throws(() => readServiceConfig(specs, [], {}), { message: "LAION_DL_NATS_URL (or --nats_url) is required" });
   assert.throws(() => readServiceConfig(specs, ["--prot", "1"], {}), OptionError);

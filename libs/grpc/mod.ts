@@ -21,6 +21,7 @@ export type { ClientDuplexStream, ServerDuplexStream, ServerUnaryCall, ServiceEr
 // you send (every field optional), `X__Output` what you receive (defaults filled in).
 export type { Failure, Failure__Output } from "./generated/laion_dl/v1/Failure.ts";
 export type { FetchRequest, FetchRequest__Output } from "./generated/laion_dl/v1/FetchRequest.ts";
+export type { FetchOptions, FetchOptions__Output } from "./generated/laion_dl/v1/FetchOptions.ts";
 export type { FetchResponse, FetchResponse__Output } from "./generated/laion_dl/v1/FetchResponse.ts";
 export type { FetchServiceClient, FetchServiceHandlers } from "./generated/laion_dl/v1/FetchService.ts";
 export type { TransformRequest, TransformRequest__Output } from "./generated/laion_dl/v1/TransformRequest.ts";

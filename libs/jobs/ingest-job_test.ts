@@ -68,3 +68,11 @@ test("ingest: a broken manifest marks the job failed with the byte offset, after
   assert.equal(status?.state, "failed");
   assert.match(status?.error ?? "", /at byte \d+/);
 });
+
+test("job id: one job, one identity whatever its speed options; a byte-shaping option or another folder is another job", () => {
+  const job = (extra: Record<string, string>) => jobIdOf(parseDownloadOptions({ url_list: "/data/rows.json", output_folder: "/data/out", ...extra }));
+  assert.equal(job({ thread_count: "8", processes_count: "2" }), job({ thread_count: "512", processes_count: "64" }));
+  assert.notEqual(job({ timeout: "3" }), job({}));
+  assert.notEqual(job({ user_agent_token: "img2dataset" }), job({}));
+  assert.notEqual(job({ output_folder: "/data/other" }), job({}));
+});

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
-import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { fingerprintOf, jsonValue, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 
 /** A job as kept in the jobs bucket: everything an assembler needs to work on its shards. */
 export interface JobRecord {
@@ -22,11 +22,13 @@ export interface ShardRecord {
 }
 
 /**
- * A job's id is derived from what determines its bytes (manifest path and options), so
- * submitting the same job twice names the same job and publishes no duplicate work.
+ * A job's id is derived from what determines its bytes (manifest, folder and the options that shape
+ * bytes), so submitting the same job twice names the same job and publishes no duplicate work,
+ * whatever speed options (thread_count, processes_count) either submission asked for.
  */
 export function jobIdOf(options: DownloadOptions): string {
-  const canonical = JSON.stringify(Object.entries({ ...options, url_list: resolve(options.url_list), output_folder: resolve(options.output_folder) }).sort());
+  const identity = { ...fingerprintOf(options), url_list: resolve(options.url_list), output_folder: resolve(options.output_folder) };
+  const canonical = JSON.stringify(Object.entries(identity).sort());
   return `job-${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;
 }
 
@@ -36,7 +38,7 @@ export function shardKey(jobId: string, shardId: number): string {
 
 /** Options travel as JSON; Infinity (max_image_area's default) does not survive JSON, so it is spelled out. */
 export function encodeOptions(options: DownloadOptions): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, value === Infinity ? "inf" : value]));
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, jsonValue(value)]));
 }
 
 export function decodeOptions(raw: unknown): DownloadOptions {

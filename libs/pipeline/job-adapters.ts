@@ -1,4 +1,4 @@
-import type { DownloadOptions } from "@laion-dl/config";
+import type { DownloadOptions, StageOptions } from "@laion-dl/config";
 import type { ManifestRow } from "@laion-dl/manifest";
 import type { ShardColumns } from "@laion-dl/shard";
 import type { TransformOptions } from "@laion-dl/transform";
@@ -10,7 +10,8 @@ import type { SampleInput } from "./sample-processor.ts";
  * fleet's ingest and assemblers so that both write the same bytes for the same options.
  */
 
-export function transformOptionsOf(options: DownloadOptions): TransformOptions {
+/** The transform stage's options (a job's, or a TransformRequest's) as transformImage takes them. */
+export function transformOptionsOf(options: StageOptions<"transform">): TransformOptions {
   return {
     imageSize: options.image_size,
     resizeMode: options.resize_mode,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { fingerprintOf, jsonValue, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { isManifestUrl, manifestBytes } from "@laion-dl/manifest";
 import type { OutputFolder } from "@laion-dl/shard";
 
@@ -23,8 +23,6 @@ export interface ManifestIdentity {
   readonly tailSha256: string;
 }
 
-/** Options that change how fast a job runs or where it writes, never which bytes it writes. */
-const SPEED_ONLY = new Set(["thread_count", "processes_count", "max_inflight_bytes", "timeout", "retries", "incremental_mode", "output_folder", "url_list"]);
 const EDGE_BYTES = 1 << 20;
 
 export class JobMismatchError extends Error {
@@ -39,11 +37,12 @@ export class JobMismatchError extends Error {
 export async function claimJobFolder(folder: OutputFolder, options: DownloadOptions): Promise<void> {
   const manifest = await manifestIdentity(options.url_list, options.allow_private_network);
   const current: JobFile = { manifest, options: serialisable(options) };
+  const fingerprint = fingerprintOf(options);
   const recorded = await readJobFile(folder);
   if (recorded) {
-    const optionChanges = Object.keys(current.options)
-      .filter((name) => !SPEED_ONLY.has(name) && JSON.stringify(current.options[name]) !== JSON.stringify(recorded.options[name]))
-      .map((name) => `--${name} ${JSON.stringify(current.options[name])} (was ${JSON.stringify(recorded.options[name])})`);
+    const optionChanges = Object.keys(fingerprint)
+      .filter((name) => JSON.stringify(fingerprint[name]) !== JSON.stringify(recorded.options[name]))
+      .map((name) => `--${name} ${JSON.stringify(fingerprint[name])} (was ${JSON.stringify(recorded.options[name])})`);
     const manifestChanges = (Object.keys(manifest) as Array<keyof ManifestIdentity>)
       .filter((field) => manifest[field] !== recorded.manifest[field])
       .map((field) => `manifest ${field} ${JSON.stringify(manifest[field])} (was ${JSON.stringify(recorded.manifest[field])})`);
@@ -92,5 +91,5 @@ export async function manifestIdentity(location: string, allowPrivateNetwork = f
 }
 
 function serialisable(options: DownloadOptions): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(options, (_key, value: unknown) => (value === Infinity ? "inf" : value))) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(options).map(([name, value]) => [name, jsonValue(value)]));
 }

@@ -4,7 +4,7 @@ export { createRemoteStages, type RemoteStages, type RemoteStagesOptions } from 
 export { RemoteStageError } from "./errors.ts";
 export { createFetchService, type FetchService, type FetchServiceOptions } from "./fetch-service.ts";
 export { createTransformService, type TransformService, type TransformServiceOptions } from "./transform-service.ts";
-export { transformOptionsFromProto, transformOptionsToProto } from "./transform-options.ts";
+export { fetchOptionsFromProto, fetchOptionsToProto, transformOptionsFromProto, transformOptionsToProto } from "./stage-options.ts";
 export {
   createRequestStreamServer,
   type RequestStreamServer,

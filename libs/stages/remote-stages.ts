@@ -1,3 +1,4 @@
+import type { StageOptions } from "@laion-dl/config";
 import { FetchFailure, type Download } from "@laion-dl/fetch";
 import {
   clientTarget,
@@ -13,10 +14,11 @@ import {
   type TransformServiceClient,
 } from "@laion-dl/grpc";
 import type { FetchedSample } from "@laion-dl/pipeline";
-import { TransformFailure, type TransformedImage, type TransformOptions } from "@laion-dl/transform";
+import { TransformFailure, type TransformedImage } from "@laion-dl/transform";
 import { RemoteStageError } from "./errors.ts";
+import { REFUSED_PREFIX } from "./fetch-service.ts";
 import { createStreamPool, type StreamPool } from "./stream-pool.ts";
-import { transformOptionsToProto } from "./transform-options.ts";
+import { fetchOptionsToProto, transformOptionsToProto } from "./stage-options.ts";
 
 export interface RemoteStagesOptions {
   /** Fetcher replicas: `dns:///fetcher.<ns>.svc.cluster.local:50051` (headless Service), or `host:port`s. */
@@ -24,7 +26,9 @@ export interface RemoteStagesOptions {
   /** Absent for a fetch-only client (a transformer's own fetches): transforms then reject. */
   readonly transformerAddresses?: string | readonly string[];
   /** Sent with every transform request: the job's resize and encode options. */
-  readonly transform?: TransformOptions;
+  readonly transform?: StageOptions<"transform">;
+  /** Sent with every fetch (and URL transform) request: the job's HTTP options. Absent: each fetch names its own. */
+  readonly fetch?: StageOptions<"fetch">;
   /** Bidi streams kept open to each service; each is balanced to a replica when it opens. Default 4. */
   readonly streamsPerService?: number;
   /** Largest message either way; default DEFAULT_MAX_MESSAGE_BYTES (48 MiB). */
@@ -37,8 +41,8 @@ export interface RemoteStagesOptions {
 
 /** SampleStages (@laion-dl/pipeline) served by fetcher and transformer replicas over gRPC. */
 export interface RemoteStages {
-  /** The download, or a FetchFailure when the fetcher answered with a failure. */
-  fetch(url: string): Promise<Download>;
+  /** The download, or a FetchFailure when the fetcher answered with a failure; `options` default to the stages'. */
+  fetch(url: string, options?: StageOptions<"fetch">): Promise<Download>;
   /** The transformed image, or a TransformFailure when the transformer refused it. */
   transform(image: Buffer): Promise<TransformedImage>;
   /**
@@ -75,6 +79,12 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
     throw new RangeError("Expected transformerAddresses and transform together, or neither");
   }
   const transformOptions = transform && transformOptionsToProto(transform);
+  const fetchOptions = options.fetch && fetchOptionsToProto(options.fetch);
+  const fetchOptionsFor = (given: StageOptions<"fetch"> | undefined) => {
+    const proto = given ? fetchOptionsToProto(given) : fetchOptions;
+    if (!proto) throw new RemoteStageError("Expected the job's HTTP options for a fetch but these stages have none");
+    return proto;
+  };
 
   let closed = false;
   let fetchPool: StreamPool<FetchRequest, FetchResponse__Output> | undefined;
@@ -110,7 +120,7 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
     if (response.result === "image" && response.image) {
       const { data, width, height, original_width, original_height, exif } = response.image;
       // Asked for but absent: the transformer could not read the block (null), as in-process.
-      const exifColumn = transform?.extractExif ? { exif: exif ?? null } : {};
+      const exifColumn = transform?.extract_exif ? { exif: exif ?? null } : {};
       return { image: data, width, height, originalWidth: original_width, originalHeight: original_height, ...exifColumn };
     }
     if (response.result === "failure" && response.failure) throw new TransformFailure(response.failure.message);
@@ -118,8 +128,9 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   };
 
   return {
-    async fetch(url) {
-      const response = await (await ready()).fetchPool.request((id) => ({ id, url }));
+    async fetch(url, given) {
+      const options = fetchOptionsFor(given);
+      const response = await (await ready()).fetchPool.request((id) => ({ id, url, options }));
       if (response.result === "body" && response.body) return { body: response.body, retries: response.retries };
       if (response.result === "failure" && response.failure) throw fetchFailure(response.failure, response.retries);
       throw new RemoteStageError(`Expected a body or a failure from the fetcher but received neither for request ${response.id}`);
@@ -130,7 +141,8 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
     },
     async fetchAndTransform(url, digestAlgorithms) {
       const { transformPool, transformOptions } = await transformer();
-      const response = await transformPool.request((id) => ({ id, url, options: transformOptions, digest_algorithms: [...digestAlgorithms] }));
+      const fetch_options = fetchOptionsFor(undefined);
+      const response = await transformPool.request((id) => ({ id, url, options: transformOptions, fetch_options, digest_algorithms: [...digestAlgorithms] }));
       const download = response.download;
       // No outcome: the transformer could not ask a fetcher (none answered); not the row's result.
       if (!download) throw new RemoteStageError(`Expected a download outcome from the transformer for request ${response.id}: ${response.failure?.message ?? "none given"}`);
@@ -156,7 +168,12 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   };
 }
 
-function fetchFailure({ message, retryable, retry_after_seconds }: Failure__Output, retries: number): FetchFailure {
+/**
+ * A download's failure is the row's result, except a request the fetcher refused (options beyond its
+ * policy, or malformed): that is the job's problem, so it fails the shard instead of marking rows.
+ */
+function fetchFailure({ message, retryable, retry_after_seconds }: Failure__Output, retries: number): FetchFailure | RemoteStageError {
+  if (message.startsWith(REFUSED_PREFIX)) return new RemoteStageError(message);
   const failure = new FetchFailure(message, retryable, retry_after_seconds);
   failure.retries = retries;
   return failure;

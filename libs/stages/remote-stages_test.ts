@@ -5,21 +5,23 @@ import { test } from "node:test";
 import sharp from "sharp";
 import { createFetcher, FetchFailure } from "@laion-dl/fetch";
 import { imagePath, type ImageSpec, startFixtureServer, waitFor } from "@laion-dl/testing";
-import { transformImage, TransformFailure, type TransformOptions } from "@laion-dl/transform";
+import type { StageOptions } from "@laion-dl/config";
+import { transformOptionsOf } from "@laion-dl/pipeline";
+import { transformImage, TransformFailure } from "@laion-dl/transform";
 import { createRemoteStages } from "./remote-stages.ts";
-import { FETCHER_OPTIONS, startFetcherServer, startTransformerServer, TRANSFORM_OPTIONS } from "./test-servers.ts";
+import { FETCHER_OPTIONS, HTTP_OPTIONS, startFetcherServer, startTransformerServer, TRANSFORM_OPTIONS } from "./test-servers.ts";
 
-const CASES: readonly { name: string; spec: ImageSpec; transform: TransformOptions }[] = [
+const CASES: readonly { name: string; spec: ImageSpec; transform: StageOptions<"transform"> }[] = [
   { name: "a JPEG photo, border to JPEG", spec: { kind: "photo", seed: 1, width: 640, height: 480, format: "jpg" }, transform: TRANSFORM_OPTIONS },
   {
     name: "a PNG with alpha, center_crop to WebP",
     spec: { kind: "alpha", seed: 2, width: 300, height: 500, format: "png" },
-    transform: { ...TRANSFORM_OPTIONS, imageSize: 128, resizeMode: "center_crop", encodeFormat: "webp", encodeQuality: 80 },
+    transform: { ...TRANSFORM_OPTIONS, image_size: 128, resize_mode: "center_crop", encode_format: "webp", encode_quality: 80 },
   },
   {
     name: "a gray JPEG, keep_ratio to PNG, area and ratio limits",
     spec: { kind: "gray", seed: 3, width: 200, height: 100, format: "jpg" },
-    transform: { ...TRANSFORM_OPTIONS, resizeMode: "keep_ratio", encodeFormat: "png", encodeQuality: 6, maxImageArea: 1e6, maxAspectRatio: 3 },
+    transform: { ...TRANSFORM_OPTIONS, resize_mode: "keep_ratio", encode_format: "png", encode_quality: 6, max_image_area: 1e6, max_aspect_ratio: 3 },
   },
 ];
 
@@ -30,13 +32,13 @@ test("stages: fetch and transform over gRPC give exactly the local libs' bytes",
   const local = createFetcher(FETCHER_OPTIONS);
   try {
     for (const { name, spec, transform } of CASES) {
-      const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: [transformer.server.address], transform });
+      const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: [transformer.server.address], transform, fetch: HTTP_OPTIONS });
       try {
         const url = `${fixture.baseUrl}${imagePath(spec)}`;
         const [remote, direct] = await Promise.all([stages.fetch(url), local.fetch(url)]);
         assert.ok(remote.body.equals(direct.body), `${name}: same body`);
         assert.equal(remote.retries, 0);
-        const [remoteImage, directImage] = await Promise.all([stages.transform(remote.body), transformImage(direct.body, transform)]);
+        const [remoteImage, directImage] = await Promise.all([stages.transform(remote.body), transformImage(direct.body, transformOptionsOf(transform))]);
         assert.ok(remoteImage.image.equals(directImage.image), `${name}: same encoded bytes`);
         assert.deepEqual({ ...remoteImage, image: null }, { ...directImage, image: null }, `${name}: same sizes`);
         assert.equal(stages.inFlight(), 0);
@@ -56,7 +58,7 @@ test("stages: in-band failures reject with FetchFailure and TransformFailure", a
   const fixture = await startFixtureServer();
   const fetcher = await startFetcherServer();
   const transformer = await startTransformerServer();
-  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS });
+  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS });
   try {
     await assert.rejects(stages.fetch(`${fixture.baseUrl}/status/404`), (error: unknown) => {
       assert.ok(error instanceof FetchFailure);
@@ -96,7 +98,7 @@ test("stages: requests spread over two fetchers, and killing one mid-flight lose
   const stages = createRemoteStages({
     fetcherAddresses: replicas.map((replica) => replica.server.address),
     transformerAddresses: "127.0.0.1:1", // unused here
-    transform: TRANSFORM_OPTIONS,
+    transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS,
   });
   const specs = Array.from({ length: 200 }, (_, i): ImageSpec => ({ kind: "photo", seed: i % 20, width: 32 + (i % 7), height: 32, format: "jpg" }));
   const expected = new Map<string, Buffer>();
@@ -148,7 +150,7 @@ test("stages: a 20 MB original crosses both hops", async () => {
   await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
   const fetcher = await startFetcherServer();
   const transformer = await startTransformerServer();
-  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS });
+  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS });
   try {
     const download = await stages.fetch(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/big.png`);
     assert.ok(download.body.equals(png), "the body arrived intact");

@@ -1,17 +1,18 @@
 import { availableParallelism } from "node:os";
 import sharp from "sharp";
+import { OptionError, type StageOptions } from "@laion-dl/config";
 import { digestsOf, FetchFailure, type Download } from "@laion-dl/fetch";
 import { toFailure, type TransformRequest__Output, type TransformResponse, type TransformServiceHandlers } from "@laion-dl/grpc";
-import { createLimiter } from "@laion-dl/pipeline";
+import { createLimiter, transformOptionsOf } from "@laion-dl/pipeline";
 import { TransformFailure, transformImage } from "@laion-dl/transform";
 import { createRequestStreamServer } from "./request-stream-server.ts";
-import { transformOptionsFromProto } from "./transform-options.ts";
+import { fetchOptionsFromProto, transformOptionsFromProto } from "./stage-options.ts";
 
 export interface TransformServiceOptions {
   /** Images transformed at once; default the core count (one libvips thread each). */
   readonly concurrency?: number;
   /** Downloads the image of a `url` request (the fetcher fleet); without it such requests fail. */
-  readonly fetch?: (url: string) => Promise<Download>;
+  readonly fetch?: (url: string, options: StageOptions<"fetch">) => Promise<Download>;
   /**
    * Requests worked on at once, downloads included. Default: with `fetch`, 256 (an assembler's
    * window: downloads wait on the network, not on this machine); without, `concurrency`, so that
@@ -49,7 +50,7 @@ export function createTransformService(options: TransformServiceOptions = {}): T
   const transformed = async (id: number, image: Buffer, proto: TransformRequest__Output["options"]): Promise<TransformResponse> => {
     await imageSlots.acquire();
     try {
-      const result = await transformImage(image, transformOptionsFromProto(proto));
+      const result = await transformImage(image, transformOptionsOf(transformOptionsFromProto(proto)));
       return {
         id,
         image: {
@@ -71,9 +72,17 @@ export function createTransformService(options: TransformServiceOptions = {}): T
 
   const downloadedThenTransformed = async (request: TransformRequest__Output & { url: string }): Promise<TransformResponse> => {
     if (!options.fetch) throw new Error("Expected a fetcher for url requests but this transformer has none");
+    let fetchOptions: StageOptions<"fetch">;
+    try {
+      fetchOptions = fetchOptionsFromProto(request.fetch_options);
+    } catch (error) {
+      // Not the row's result (no download outcome): the request itself is wrong.
+      if (error instanceof OptionError) return { id: request.id, failure: { message: error.message, retryable: false } };
+      throw error;
+    }
     let download: Download;
     try {
-      download = await options.fetch(request.url);
+      download = await options.fetch(request.url, fetchOptions);
     } catch (error) {
       if (!(error instanceof FetchFailure)) throw error;
       return { id: request.id, download: { bytes: 0, retries: error.retries, failure: toFailure(error) } };

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { connectBus } from "@laion-dl/bus";
-import { readServiceConfig, type DownloadOptions, type OptionSpec } from "@laion-dl/config";
+import { readServiceConfig, stageOptionsOf, type DownloadOptions, type OptionSpec } from "@laion-dl/config";
 import {
   createClient,
   isChannelReady,
@@ -13,7 +13,7 @@ import {
   type TransformServiceClient,
 } from "@laion-dl/grpc";
 import { startAssemblerWorker, type AssemblerWorker } from "@laion-dl/jobs";
-import { transformOptionsOf, type SampleStages } from "@laion-dl/pipeline";
+import type { SampleStages } from "@laion-dl/pipeline";
 import { createRemoteStages } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
 import { createAssemblerService } from "./assembler-service.ts";
@@ -50,17 +50,19 @@ const log = createLogger("assembler");
 try {
   const config = readServiceConfig(SPECS) as unknown as Config;
   const contracts = await loadContracts();
-  // One set of remote stages per distinct transform setting (jobs usually share one).
+  // One set of remote stages per distinct transform and HTTP setting (jobs usually share one).
   const stages = new Map<string, SampleStages & { close(): Promise<void> }>();
   const stagesFor = (options: DownloadOptions): SampleStages => {
-    const transform = transformOptionsOf(options);
-    const key = JSON.stringify(transform);
+    const transform = stageOptionsOf("transform", options);
+    const fetch = stageOptionsOf("fetch", options);
+    const key = JSON.stringify([transform, fetch]);
     let remote = stages.get(key);
     if (!remote) {
       remote = createRemoteStages({
         fetcherAddresses: config.fetcher_addresses,
         transformerAddresses: config.transformer_addresses,
         transform,
+        fetch,
       });
       stages.set(key, remote);
     }

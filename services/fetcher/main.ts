@@ -1,4 +1,4 @@
-import { createFetcher, createHostBackoff, fetcherOptionsOf } from "@laion-dl/fetch";
+import { createFetcher, createFetcherPool, createHostBackoff, fetcherOptionsOf } from "@laion-dl/fetch";
 import { loadContracts } from "@laion-dl/grpc";
 import { createFetchService, runStageService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
@@ -9,16 +9,15 @@ const MAX_HOLD_MS = 60_000;
 
 const log = createLogger("fetcher");
 try {
-  const config = readFetcherConfig();
+  const { config, policy } = readFetcherConfig();
   const contracts = await loadContracts();
   let publishBackoff: ((host: string, untilEpochMs: number) => void) | undefined;
   const hostBackoff = createHostBackoff();
-  const fetcher = createFetcher({
-    ...fetcherOptionsOf(config),
-    hostBackoff,
-    onThrottled: (host, untilEpochMs) => publishBackoff?.(host, untilEpochMs),
-  });
-  const service = createFetchService({ fetcher, concurrency: config.concurrency });
+  // One fetcher per job's HTTP options; the host back-offs are shared by all of them.
+  const fetchers = createFetcherPool((options) =>
+    createFetcher({ ...fetcherOptionsOf(options), hostBackoff, onThrottled: (host, untilEpochMs) => publishBackoff?.(host, untilEpochMs) }),
+  );
+  const service = createFetchService({ fetchers, policy, concurrency: config.concurrency });
   await runStageService({
     name: "fetcher",
     definition: contracts.fetch,
@@ -40,7 +39,7 @@ try {
       });
       return async () => {
         unsubscribe();
-        await fetcher.close();
+        await fetchers.close();
       };
     },
   });

@@ -1,33 +1,30 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseDownloadOptions, stageOptionsOf } from "@laion-dl/config";
 import { connectBus, type HostBackoffSignal, type SaturationAdvert } from "@laion-dl/bus";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
 import { createRemoteStages } from "@laion-dl/stages";
 import { imagePath, startFixtureServer, startNatsServer, startServiceProcess, waitFor } from "@laion-dl/testing";
 import { readFetcherConfig } from "./config.ts";
 
-const TRANSFORM = {
-  imageSize: 64,
-  resizeMode: "border",
-  resizeOnlyIfBigger: false,
-  minImageSize: 0,
-  maxImageArea: Infinity,
-  maxAspectRatio: Infinity,
-  encodeFormat: "jpg",
-  encodeQuality: 90,
-} as const;
+const JOB = parseDownloadOptions({ url_list: "-", image_size: "64", encode_quality: "90", allow_private_network: "True" });
 
-test("fetcher-service: config from flags and LAION_DL_* variables, with the download options' defaults", () => {
-  const config = readFetcherConfig(["--port", "6000"], { LAION_DL_NATS_URL: "nats://n:4222", LAION_DL_TIMEOUT: "2.5", LAION_DL_USER_AGENT_TOKEN: "bot" });
+test("fetcher-service: config from flags and LAION_DL_* variables; its HTTP settings are limits on what a job may ask", () => {
+  const { config, policy } = readFetcherConfig(["--port", "6000"], { LAION_DL_NATS_URL: "nats://n:4222", LAION_DL_LIMIT_TIMEOUT: "30", LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: "True" });
   assert.equal(config.port, 6000);
   assert.equal(config.nats_url, "nats://n:4222");
-  assert.equal(config.timeout, 2.5);
-  assert.equal(config.user_agent_token, "bot");
   assert.equal(config.concurrency, 128);
-  assert.equal(config.max_response_bytes, 32 * 1024 * 1024);
-  assert.deepEqual(config.disallowed_header_directives, ["noai", "noimageai", "noindex", "noimageindex"]);
   assert.equal(config.grace_ms, 20_000);
   assert.match(config.instance, /.+-\d+$/);
+  assert.deepEqual(policy, {
+    limit_timeout: 30,
+    limit_retries: 100,
+    limit_max_response_bytes: 1024 * 1024 * 1024,
+    limit_max_redirects: 100,
+    limit_allow_private_network: true,
+    limit_ignore_ssl_certificate: false,
+  });
+  assert.throws(() => readFetcherConfig([], { LAION_DL_NATS_URL: "n", LAION_DL_LIMIT_TIMEOUT: "9999" }), /Expected a number from 0.001 to 3600 for LAION_DL_LIMIT_TIMEOUT/);
   assert.throws(() => readFetcherConfig([], {}), /LAION_DL_NATS_URL \(or --nats_url\) is required/);
 });
 
@@ -43,7 +40,7 @@ test("fetcher-service: the process serves over gRPC once NATS is up, shares 429 
   const nats = await startNatsServer();
   const fixture = await startFixtureServer();
   const contracts = await loadContracts();
-  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7", LAION_DL_ALLOW_PRIVATE_NETWORK: "True" });
+  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_INSTANCE: "fetcher-under-test", LAION_DL_CONCURRENCY: "7", LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: "True" });
   const bus = await connectBus({ servers: nats.url, name: "fetcher-test" });
   const adverts: SaturationAdvert[] = [];
   const backoffs: HostBackoffSignal[] = [];
@@ -61,7 +58,7 @@ test("fetcher-service: the process serves over gRPC once NATS is up, shares 429 
       new Promise<string>((resolve, reject) => client.Check({ service: "laion_dl.v1.FetchService" }, (error, response) => (error ? reject(error) : resolve(response!.status))));
     assert.equal(await check(), "SERVING");
 
-    stages = createRemoteStages({ fetcherAddresses: address, transformerAddresses: "127.0.0.1:1", transform: TRANSFORM });
+    stages = createRemoteStages({ fetcherAddresses: address, transformerAddresses: "127.0.0.1:1", transform: stageOptionsOf("transform", JOB), fetch: stageOptionsOf("fetch", JOB) });
     const path = imagePath({ kind: "photo", seed: 9, width: 48, height: 32, format: "jpg" });
     const download = await stages.fetch(`${fixture.baseUrl}${path}`);
     assert.equal(download.body.subarray(0, 2).toString("hex"), "ffd8", "a JPEG");

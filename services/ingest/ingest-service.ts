@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import type { Bus } from "@laion-dl/bus";
-import { parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
+import { OptionError, parseDownloadOptions, policyViolations, refuseUnknownOptions, stageOptionsOf, type DownloadOptions, type FetchPolicy } from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
 import { decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
@@ -20,7 +20,7 @@ export interface IngestService {
 }
 
 /** SubmitJob starts reading a manifest into shard units in the background; GetJob reports progress. */
-export function createIngestService(bus: Bus, options: { maxOutstanding: number; log: Logger }): IngestService {
+export function createIngestService(bus: Bus, options: { maxOutstanding: number; policy: FetchPolicy; log: Logger }): IngestService {
   const running = new Map<string, Promise<void>>();
   const stopping = new AbortController();
   const start = (download: DownloadOptions, jobId: string) => {
@@ -34,8 +34,7 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
   return {
     handlers: {
       SubmitJob: unaryHandler(async (request) => {
-        const parsed = JSON.parse(request.options_json || "{}") as Record<string, unknown>;
-        const download = parseDownloadOptions({ ...parsed, url_list: request.manifest_path });
+        const download = submittedOptions(request.manifest_path, request.options_json, options.policy);
         await access(download.url_list).catch(() => {
           throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `manifest not found: ${download.url_list}`);
         });
@@ -74,4 +73,29 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
       await Promise.all(running.values());
     },
   };
+}
+
+/**
+ * A SubmitJob's options: a JSON object of download options (never url_list, which is the
+ * manifest_path), every value within the option table's bounds and the fleet's policy. Anything
+ * else is an OptionError (INVALID_ARGUMENT) naming the option and, for the policy, the limit.
+ */
+export function submittedOptions(manifestPath: string, optionsJson: string, policy: FetchPolicy): DownloadOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(optionsJson || "{}");
+  } catch (error) {
+    throw new OptionError(`options_json is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new OptionError(`options_json must be a JSON object of download options but is ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}`);
+  }
+  const raw = parsed as Record<string, unknown>;
+  const describe = (name: string) => `options_json.${name}`;
+  refuseUnknownOptions(raw, describe);
+  if ("url_list" in raw) throw new OptionError("options_json.url_list is not accepted: the manifest is manifest_path");
+  const download = parseDownloadOptions({ ...raw, url_list: manifestPath }, describe);
+  const violations = policyViolations(policy, stageOptionsOf("fetch", download));
+  if (violations.length > 0) throw new OptionError(violations.join("; "));
+  return download;
 }

@@ -1,24 +1,28 @@
 import { hostname } from "node:os";
 import { connectBus } from "@laion-dl/bus";
-import { readServiceConfig, type OptionSpec } from "@laion-dl/config";
+import { FETCH_POLICY_SPECS, fetchPolicyOf, readServiceConfig, type OptionSpec } from "@laion-dl/config";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, startGrpcServer } from "@laion-dl/grpc";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
 import { createIngestService } from "./ingest-service.ts";
 
-const SPECS = [
+const SPECS: readonly OptionSpec[] = [
   { name: "host", kind: "string", default: "0.0.0.0", help: "address to listen on" },
-  { name: "port", kind: "int", default: 50050, min: 0, help: "gRPC port" },
+  { name: "port", kind: "int", default: 50050, min: 0, max: 65_535, help: "gRPC port" },
   { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
-  { name: "max_outstanding", kind: "int", default: 64, min: 1, help: "shards queued but unfinished before ingest pauses" },
-  { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to stop" },
-] as const satisfies readonly OptionSpec<string>[];
+  { name: "max_outstanding", kind: "int", default: 64, min: 1, max: 1_000_000, help: "shards queued but unfinished before ingest pauses" },
+  { name: "grace_ms", kind: "int", default: 20_000, min: 0, max: 3_600_000, help: "time allowed to stop" },
+  // The fetchers' policy (the same LAION_DL_LIMIT_* settings): a job beyond it is refused at SubmitJob.
+  ...FETCH_POLICY_SPECS,
+];
 
 const log = createLogger("ingest");
 try {
-  const config = readServiceConfig(SPECS) as { host: string; port: number; nats_url: string; max_outstanding: number; grace_ms: number };
+  const values = readServiceConfig(SPECS);
+  const config = values as unknown as { host: string; port: number; nats_url: string; max_outstanding: number; grace_ms: number };
+  const policy = fetchPolicyOf(values);
   const contracts = await loadContracts();
   const bus = await connectBus({ servers: config.nats_url.split(","), name: `ingest-${hostname()}-${process.pid}` });
-  const ingest = createIngestService(bus, { maxOutstanding: config.max_outstanding, log });
+  const ingest = createIngestService(bus, { maxOutstanding: config.max_outstanding, policy, log });
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,

@@ -13,7 +13,7 @@ try {
   // URL requests are downloaded by the fetcher fleet, so an original crosses one hop, not two.
   const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses });
   const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
-  const service = createTransformService({ concurrency: config.concurrency, fetch: (url) => fetchers.fetch(url) });
+  const service = createTransformService({ concurrency: config.concurrency, fetch: (url, options) => fetchers.fetch(url, options) });
   // The pool is sized when the process starts (bin/laion-dl-service sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
   if (threadpool < config.concurrency) {

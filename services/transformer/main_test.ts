@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseDownloadOptions, stageOptionsOf } from "@laion-dl/config";
 import { connectBus, type SaturationAdvert } from "@laion-dl/bus";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
 import { createHash } from "node:crypto";
@@ -8,16 +9,9 @@ import { createRemoteStages } from "@laion-dl/stages";
 import { imagePath, renderImage, startFixtureServer, startNatsServer, startServiceProcess, waitFor } from "@laion-dl/testing";
 import { readTransformerConfig } from "./config.ts";
 
-const TRANSFORM = {
-  imageSize: 64,
-  resizeMode: "center_crop",
-  resizeOnlyIfBigger: false,
-  minImageSize: 0,
-  maxImageArea: Infinity,
-  maxAspectRatio: Infinity,
-  encodeFormat: "webp",
-  encodeQuality: 80,
-} as const;
+const JOB = parseDownloadOptions({
+  url_list: "-", image_size: "64", resize_mode: "center_crop", encode_format: "webp", encode_quality: "80", extract_exif: "False", allow_private_network: "True",
+});
 
 test("transformer-service: config defaults, and a bad LAION_DL_CONCURRENCY exits 2 naming the variable", async () => {
   const config = readTransformerConfig([], { LAION_DL_NATS_URL: "nats://n:4222", LAION_DL_FETCHER_ADDRESSES: "f:50051" });
@@ -32,7 +26,7 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
   const nats = await startNatsServer();
   const fixture = await startFixtureServer();
   const contracts = await loadContracts();
-  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_ALLOW_PRIVATE_NETWORK: "True" });
+  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: "True" });
   const { port: fetcherPort } = await fetcher.waitForEvent("listening");
   const transformer = startServiceProcess("transformer", {
     LAION_DL_NATS_URL: nats.url,
@@ -59,7 +53,7 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
       );
     await waitFor(async () => (await status()) === "SERVING");
 
-    stages = createRemoteStages({ fetcherAddresses: "127.0.0.1:1", transformerAddresses: address, transform: TRANSFORM });
+    stages = createRemoteStages({ fetcherAddresses: "127.0.0.1:1", transformerAddresses: address, transform: stageOptionsOf("transform", JOB), fetch: stageOptionsOf("fetch", JOB) });
     const photo = await renderImage({ kind: "photo", seed: 5, width: 120, height: 90, format: "png" });
     const image = await stages.transform(photo);
     assert.deepEqual([image.width, image.height, image.originalWidth, image.originalHeight], [64, 64, 120, 90]);

@@ -126,7 +126,7 @@ async function assemblerStatus(service: ServiceProcess): Promise<AssemblerStatus
 
 const stageSettings = (stage: "fetcher" | "transformer"): Record<string, string> =>
   stage === "fetcher"
-    ? { nats_url: nats.url, allow_private_network: "True" }
+    ? { nats_url: nats.url, limit_allow_private_network: "True" }
     : // Transformers download URL requests through the fetchers (the original crosses one hop).
       { nats_url: nats.url, fetcher_addresses: fleet.fetchers.map((f) => f.address).join(",") };
 
@@ -171,7 +171,7 @@ before(async () => {
   fleet.fetchers = await Promise.all([startService("fetcher", stageSettings("fetcher")), startService("fetcher", stageSettings("fetcher"))]);
   fleet.transformers = await Promise.all([startService("transformer", stageSettings("transformer")), startService("transformer", stageSettings("transformer"))]);
   fleet.assemblers = await Promise.all([startAssembler(), startAssembler()]);
-  fleet.ingest = [await startService("ingest", { nats_url: nats.url })];
+  fleet.ingest = [await startService("ingest", { nats_url: nats.url, limit_allow_private_network: "True" })];
 });
 
 after(async () => {
@@ -231,7 +231,7 @@ describe("distributed", () => {
       await waitForHealth(assembler, "NOT_SERVING");
       await sleep(1_000);
       await waitForHealth(assembler, "NOT_SERVING", 100);
-      const fetcher = await startService("fetcher", { nats_url: nats.url, allow_private_network: "True" }, { port: fetcherPort });
+      const fetcher = await startService("fetcher", { nats_url: nats.url, limit_allow_private_network: "True" }, { port: fetcherPort });
       try {
         await waitForHealth(assembler, "SERVING");
       } finally {
@@ -265,13 +265,13 @@ describe("distributed faults", () => {
   test("distributed: an ingest SIGKILLed mid-manifest is resumed by the next ingest, with the same bytes", async () => {
     // One shard outstanding at a time keeps the ingest mid-manifest long enough to kill it.
     await fleet.ingest[0]!.kill("SIGTERM");
-    fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
+    fleet.ingest = [await startService("ingest", { nats_url: nats.url, limit_allow_private_network: "True", max_outstanding: 1 })];
     const output = join(work, "fleet-ingest-killed");
     const jobId = await submit(manifest, jobOptions(output, { thread_count: "8" }));
     let status = await waitForJob(jobId, 60_000, (s) => s.shards_done >= 1);
     assert.equal(status.state, "ingesting");
     await fleet.ingest[0]!.kill("SIGKILL");
-    fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
+    fleet.ingest = [await startService("ingest", { nats_url: nats.url, limit_allow_private_network: "True", max_outstanding: 1 })];
     status = await waitForJob(jobId);
     assert.deepEqual([status.state, status.shards_done, status.samples_done], ["done", 4, ROWS]);
     assert.deepEqual(await outputDigests(output), reference);
@@ -322,7 +322,7 @@ test("distributed: seeded fault injection — three random SIGKILLs of random pr
       fleet.assemblers[index] = await startAssembler();
     } else {
       await fleet.ingest[0]!.kill("SIGKILL");
-      fleet.ingest = [await startService("ingest", { nats_url: nats.url, max_outstanding: 1 })];
+      fleet.ingest = [await startService("ingest", { nats_url: nats.url, limit_allow_private_network: "True", max_outstanding: 1 })];
     }
   }
   const status = await waitForJob(jobId);

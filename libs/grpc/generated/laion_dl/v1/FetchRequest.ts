@@ -1,5 +1,6 @@
 // Original file: ../../proto/laion_dl/v1/fetch.proto
 
+import type { FetchOptions as _laion_dl_v1_FetchOptions, FetchOptions__Output as _laion_dl_v1_FetchOptions__Output } from '../../laion_dl/v1/FetchOptions.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface FetchRequest {
@@ -12,6 +13,10 @@ export interface FetchRequest {
    * The manifest row's URL, exactly as written in the manifest.
    */
   'url'?: (string);
+  /**
+   * The job's HTTP options. Required: a fetcher holds no per-job state.
+   */
+  'options'?: (_laion_dl_v1_FetchOptions | null);
 }
 
 export interface FetchRequest__Output {
@@ -24,4 +29,8 @@ export interface FetchRequest__Output {
    * The manifest row's URL, exactly as written in the manifest.
    */
   'url': (string);
+  /**
+   * The job's HTTP options. Required: a fetcher holds no per-job state.
+   */
+  'options': (_laion_dl_v1_FetchOptions__Output | null);
 }

@@ -9,16 +9,16 @@ export interface FetchServiceClient extends grpc.Client {
   /**
    * One long-lived stream per assembler connection. Requests and responses are matched by `id`,
    * not by position: responses are sent as downloads finish, in any order. Exactly one response
-   * per request. The fetcher applies its own HTTP options (timeout, retries, body cap, user agent,
-   * robots/X-Robots-Tag handling) from its configuration.
+   * per request. Each request carries its job's HTTP options; the fetcher applies them within its
+   * policy (its configuration: the most a job may ask for), and refuses a request beyond it.
    */
   Fetch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_laion_dl_v1_FetchRequest, _laion_dl_v1_FetchResponse__Output>;
   Fetch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_laion_dl_v1_FetchRequest, _laion_dl_v1_FetchResponse__Output>;
   /**
    * One long-lived stream per assembler connection. Requests and responses are matched by `id`,
    * not by position: responses are sent as downloads finish, in any order. Exactly one response
-   * per request. The fetcher applies its own HTTP options (timeout, retries, body cap, user agent,
-   * robots/X-Robots-Tag handling) from its configuration.
+   * per request. Each request carries its job's HTTP options; the fetcher applies them within its
+   * policy (its configuration: the most a job may ask for), and refuses a request beyond it.
    */
   fetch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_laion_dl_v1_FetchRequest, _laion_dl_v1_FetchResponse__Output>;
   fetch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_laion_dl_v1_FetchRequest, _laion_dl_v1_FetchResponse__Output>;
@@ -29,8 +29,8 @@ export interface FetchServiceHandlers extends grpc.UntypedServiceImplementation 
   /**
    * One long-lived stream per assembler connection. Requests and responses are matched by `id`,
    * not by position: responses are sent as downloads finish, in any order. Exactly one response
-   * per request. The fetcher applies its own HTTP options (timeout, retries, body cap, user agent,
-   * robots/X-Robots-Tag handling) from its configuration.
+   * per request. Each request carries its job's HTTP options; the fetcher applies them within its
+   * policy (its configuration: the most a job may ask for), and refuses a request beyond it.
    */
   Fetch: grpc.handleBidiStreamingCall<_laion_dl_v1_FetchRequest__Output, _laion_dl_v1_FetchResponse>;
   

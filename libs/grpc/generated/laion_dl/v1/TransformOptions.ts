@@ -2,7 +2,8 @@
 
 
 /**
- * img2dataset's resize options, with img2dataset's names and meanings.
+ * img2dataset's resize options, with img2dataset's names and meanings. Each field is named as
+ * its download option, and converted by the one option table (@laion-dl/config).
  */
 export interface TransformOptions {
   /**
@@ -65,7 +66,8 @@ export interface TransformOptions {
 }
 
 /**
- * img2dataset's resize options, with img2dataset's names and meanings.
+ * img2dataset's resize options, with img2dataset's names and meanings. Each field is named as
+ * its download option, and converted by the one option table (@laion-dl/config).
  */
 export interface TransformOptions__Output {
   /**

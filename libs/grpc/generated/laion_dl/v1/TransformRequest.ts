@@ -1,6 +1,7 @@
 // Original file: ../../proto/laion_dl/v1/transform.proto
 
 import type { TransformOptions as _laion_dl_v1_TransformOptions, TransformOptions__Output as _laion_dl_v1_TransformOptions__Output } from '../../laion_dl/v1/TransformOptions.ts';
+import type { FetchOptions as _laion_dl_v1_FetchOptions, FetchOptions__Output as _laion_dl_v1_FetchOptions__Output } from '../../laion_dl/v1/FetchOptions.ts';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TransformRequest {
@@ -27,6 +28,10 @@ export interface TransformRequest {
    * the hash column and verify_hash.
    */
   'digest_algorithms'?: (string)[];
+  /**
+   * With `url`: the job's HTTP options, passed on to the fetcher that downloads it.
+   */
+  'fetch_options'?: (_laion_dl_v1_FetchOptions | null);
   /**
    * The image, one way or the other.
    */
@@ -57,6 +62,10 @@ export interface TransformRequest__Output {
    * the hash column and verify_hash.
    */
   'digest_algorithms': (string)[];
+  /**
+   * With `url`: the job's HTTP options, passed on to the fetcher that downloads it.
+   */
+  'fetch_options': (_laion_dl_v1_FetchOptions__Output | null);
   /**
    * The image, one way or the other.
    */

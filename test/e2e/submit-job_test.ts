@@ -1,0 +1,71 @@
+// SubmitJob refuses, with INVALID_ARGUMENT naming the option, any job it cannot run as asked: malformed
+// or unknown options, values outside the option table's bounds, and options beyond the fleet's policy
+// (the LAION_DL_LIMIT_* settings the fetchers enforce on every request).
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { createClient, DEFAULT_MAX_MESSAGE_BYTES, GrpcStatus, loadContracts, type IngestServiceClient } from "@laion-dl/grpc";
+import { writeManifest } from "@laion-dl/manifest";
+import { startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
+import { startService, type ServiceProcess } from "../helpers/services.ts";
+
+let nats: NatsServerProcess;
+let ingest: ServiceProcess;
+let client: IngestServiceClient;
+let work: string;
+let manifest: string;
+
+before(async () => {
+  nats = await startNatsServer();
+  work = await mkdtemp(join(tmpdir(), "laion-dl-submit-"));
+  manifest = join(work, "rows.jsonl");
+  await writeManifest(manifest, [{ url: "http://127.0.0.1:1/a.jpg" }], "jsonl");
+  // The policy: private addresses forbidden (the default), at most 30 s per download.
+  ingest = await startService("ingest", { nats_url: nats.url, limit_timeout: "30" });
+  client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+});
+
+after(async () => {
+  client?.close();
+  await ingest?.kill("SIGKILL");
+  await nats?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+function submit(options_json: string): Promise<{ code: number; details: string } | { job_id: string }> {
+  return new Promise((resolve) =>
+    client.SubmitJob({ manifest_path: manifest, options_json }, (error, response) =>
+      resolve(error ? { code: (error as { code: number }).code, details: (error as { details: string }).details } : { job_id: response!.job_id }),
+    ),
+  );
+}
+
+const output = () => join(work, "out");
+
+const REFUSED: ReadonlyArray<[string, () => string, RegExp]> = [
+  ["a job asking for private addresses", () => JSON.stringify({ output_folder: output(), allow_private_network: true }), /^allow_private_network True is not allowed by the fleet's policy \(LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK is False\)$/],
+  ["a timeout above the policy", () => JSON.stringify({ output_folder: output(), timeout: 60 }), /^timeout 60 exceeds the fleet's limit 30 \(LAION_DL_LIMIT_TIMEOUT\)$/],
+  ["a value outside the option's bounds", () => JSON.stringify({ output_folder: output(), oom_shard_count: 1_000_000_000 }), /^Expected a number from 1 to 12 for options_json\.oom_shard_count but received 1000000000$/],
+  ["an unknown option", () => JSON.stringify({ output_folder: output(), image_sise: 224 }), /^unknown option options_json\.image_sise$/],
+  ["options_json that is not JSON", () => "{image_size: 224", /^options_json is not JSON: /],
+  ["options_json that is not an object", () => "[224]", /^options_json must be a JSON object of download options but is an array$/],
+  ["url_list among the options", () => JSON.stringify({ output_folder: output(), url_list: "/etc/passwd" }), /^options_json\.url_list is not accepted/],
+];
+
+for (const [name, options, message] of REFUSED) {
+  test(`submit-job: ${name} is refused with INVALID_ARGUMENT naming the option`, async () => {
+    const result = await submit(options());
+    assert.ok("code" in result, `refused, not ${JSON.stringify(result)}`);
+    assert.equal(result.code, GrpcStatus.INVALID_ARGUMENT);
+    assert.match(result.details, message);
+  });
+}
+
+test("submit-job: a job within the policy is accepted, and its speed options do not change its id", async () => {
+  const first = await submit(JSON.stringify({ output_folder: output(), timeout: 30, thread_count: 8 }));
+  const second = await submit(JSON.stringify({ output_folder: output(), timeout: 30, thread_count: 64, processes_count: 3 }));
+  assert.ok("job_id" in first && "job_id" in second, JSON.stringify([first, second]));
+  assert.equal(first.job_id, second.job_id);
+});
