@@ -3,7 +3,7 @@ import { describeOption, DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOp
 import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { startProgress } from "./progress.ts";
-import { formatRate, formatSummary } from "./report.ts";
+import { formatRate, formatSummary } from "./shard-lines.ts";
 import { createRunProgress } from "./run-progress.ts";
 
 /** Registers img2dataset's option names (snake_case, Python Fire style values) on a command. */

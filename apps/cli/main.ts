@@ -4,6 +4,7 @@ import { convertCommand } from "./convert-command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { downloadCommand } from "./download-command.ts";
 import { fetchManifestCommand } from "./fetch-manifest-command.ts";
+import { reportCommand } from "./report-command.ts";
 import { retryFailedCommand } from "./retry-failed-command.ts";
 
 const program = new Command("laion-dl")
@@ -11,6 +12,7 @@ const program = new Command("laion-dl")
   .addCommand(downloadCommand())
   .addCommand(fetchManifestCommand())
   .addCommand(convertCommand())
+  .addCommand(reportCommand())
   .addCommand(retryFailedCommand())
   .addCommand(demoCommand());
 

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import { retryFailed } from "@laion-dl/pipeline";
 import { untilInterrupted } from "./download-command.ts";
-import { formatRate } from "./report.ts";
+import { formatRate } from "./shard-lines.ts";
 
 export function retryFailedCommand(): Command {
   return new Command("retry-failed")
