@@ -13,8 +13,11 @@ import { build } from "esbuild";
 const here = dirname(fileURLToPath(import.meta.url));
 const cacheDir = join(here, "..", "..", "node_modules", ".cache", "laion-dl");
 
+const workerSource = join(here, "..", "..", "libs", "pipeline", "shard-worker.ts");
 const { outputFiles } = await build({
-  entryPoints: [join(here, "main.ts")],
+  // The shard workers' threads load a bundle of their own (see libs/pipeline/shard-runner.ts).
+  entryPoints: { cli: join(here, "main.ts"), "shard-worker": workerSource },
+  outdir: cacheDir,
   bundle: true,
   write: false,
   platform: "node",
@@ -42,21 +45,23 @@ const { outputFiles } = await build({
     },
   ],
 });
-const code = outputFiles[0].contents;
-// Named by content: concurrent starts write the same bytes, and an unchanged tree reuses the file.
-const name = `cli-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
-let bundle;
-for (const dir of [cacheDir, join(tmpdir(), "laion-dl")]) {
-  try {
-    bundle = join(dir, name);
-    if (await access(bundle).then(() => true, () => false)) break; // this tree's bundle, written by an earlier start
-    await mkdir(dir, { recursive: true });
-    const temp = `${bundle}.${process.pid}.tmp`;
-    await writeFile(temp, code);
-    await rename(temp, bundle);
-    break;
-  } catch (error) {
-    if (dir !== cacheDir) throw error; // a read-only install: the system's temporary folder instead
+/** Writes a bundle named by its content (concurrent starts write the same bytes, an unchanged tree reuses the file). */
+async function placeBundle(kind) {
+  const code = outputFiles.find((file) => file.path.endsWith(`${kind}.js`)).contents;
+  const name = `${kind}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
+  for (const dir of [cacheDir, join(tmpdir(), "laion-dl")]) {
+    try {
+      const bundle = join(dir, name);
+      if (await access(bundle).then(() => true, () => false)) return bundle; // written by an earlier start
+      await mkdir(dir, { recursive: true });
+      const temp = `${bundle}.${process.pid}.tmp`;
+      await writeFile(temp, code);
+      await rename(temp, bundle);
+      return bundle;
+    } catch (error) {
+      if (dir !== cacheDir) throw error; // a read-only install: the system's temporary folder instead
+    }
   }
 }
-await import(pathToFileURL(bundle).href);
+process.env.LAION_DL_SHARD_WORKER_BUNDLE = await placeBundle("shard-worker");
+await import(pathToFileURL(await placeBundle("cli")).href);

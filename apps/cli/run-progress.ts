@@ -1,5 +1,5 @@
 import type { ManifestRow } from "@laion-dl/manifest";
-import type { ProcessedSample } from "@laion-dl/pipeline";
+import type { SampleOutcome } from "@laion-dl/pipeline";
 import { etaOf, formatBytes, type ProgressFrame } from "./progress.ts";
 
 /** Failure kinds named on the display; the rest are summed as "N more". */
@@ -33,7 +33,7 @@ export function createRunProgress(samplesPerShard: number, manifestBytes: number
       firstIndex ??= row.index;
       last = { index: row.index, end: row.end };
     },
-    onSample({ record, downloadedBytes: bytes }: ProcessedSample): void {
+    onSample({ record, downloadedBytes: bytes }: SampleOutcome): void {
       samples++;
       downloadedBytes += bytes;
       if (record.status === "success") successes++;

@@ -82,6 +82,7 @@ export const DOWNLOAD_OPTION_SPECS = [
   { name: "extract_exif", kind: "bool", default: true, effect: "bytes", stage: "transform", help: "write the image's EXIF tags as a JSON string in the exif column" },
   { name: "thread_count", kind: "int", default: 256, min: 1, max: 16_384, effect: "speed", help: "downloads in flight" },
   { name: "processes_count", kind: "int", default: 2 * availableParallelism(), min: 1, max: 1_024, effect: "speed", help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)" },
+  { name: "shard_workers", kind: "int", default: Math.max(1, Math.floor(availableParallelism() / 3)), min: 1, max: 256, effect: "speed", help: "worker threads, each owning whole shards, so the per-image JS work spreads over cores (default: one per 3 cores; 1 runs in the main thread)" },
   { name: "max_inflight_bytes", kind: "int", default: 192 * MiB, min: MiB, max: 65_536 * MiB, effect: "speed", help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)" },
   { name: "timeout", kind: "number", default: 10, min: 0.001, max: 3_600, effect: "bytes", stage: "fetch", help: "seconds allowed for one download, headers and body" },
   { name: "retries", kind: "int", default: 0, min: 0, max: 100, effect: "bytes", stage: "fetch", help: "extra attempts after a failed download" },

@@ -1,7 +1,12 @@
-import type { Fetcher } from "@laion-dl/fetch";
+import sharp from "sharp";
+import type { DownloadOptions } from "@laion-dl/config";
+import { createByteBudget, createFetcher, fetcherOptionsOf, type Fetcher } from "@laion-dl/fetch";
+import { keyLayout, outputFolder } from "@laion-dl/shard";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
+import { assemblyOptionsOf, transformOptionsOf } from "./job-adapters.ts";
 import { adjustWindow, createLimiter, type Limiter } from "./limiter.ts";
 import type { SampleStages } from "./sample-processor.ts";
+import type { AssemblyContext } from "./shard-assembler.ts";
 
 /** How often the body window follows the image workers' queue. */
 const WINDOW_CONTROL_MS = 100;
@@ -89,4 +94,34 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
     },
   };
   return { stages, bodyWindow, imageWork, close: () => clearInterval(control) };
+}
+
+/** Everything a shard needs to be assembled in this process, stages called directly. */
+export function embeddedContext(options: DownloadOptions): { context: AssemblyContext; close(): Promise<void> } {
+  // One image per libvips thread and many images at once beats many threads per image.
+  sharp.cache(false);
+  sharp.concurrency(1);
+  const fetcher = createFetcher({ ...fetcherOptionsOf(options), bodyBudget: createByteBudget(options.max_inflight_bytes) });
+  const embedded = createEmbeddedStages(fetcher, transformOptionsOf(options), {
+    imageWorkers: options.processes_count,
+    maxDownloads: options.thread_count,
+  });
+  const folder = outputFolder(options.output_folder);
+  const context: AssemblyContext = {
+    outputDir: folder.root,
+    journalDir: folder.journalDir,
+    recordDir: folder.recordDir,
+    layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
+    ...assemblyOptionsOf(options),
+    stages: embedded.stages,
+    // Samples in flight, stuck downloads included; the stages keep the bodies' own window.
+    window: createLimiter(options.thread_count),
+  };
+  return {
+    context,
+    close: () => {
+      embedded.close();
+      return fetcher.close();
+    },
+  };
 }

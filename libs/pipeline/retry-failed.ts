@@ -4,7 +4,8 @@ import { openManifest, type ManifestRow } from "@laion-dl/manifest";
 import { outputFolder as outputFolderOf, readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, type ShardStats } from "@laion-dl/shard";
 import { claimJobFolder, recordedJobOptions } from "./job-file.ts";
 import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
-import { DownloadInterrupted, embeddedContext } from "./run-download.ts";
+import { embeddedContext } from "./embedded-stages.ts";
+import { DownloadInterrupted } from "./run-download.ts";
 import { assembleShard, type AssembledShard } from "./shard-assembler.ts";
 import { shardGroups } from "./shard-groups.ts";
 

@@ -1,16 +1,14 @@
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
-import { createByteBudget, createFetcher, fetcherOptionsOf } from "@laion-dl/fetch";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
 import { keyLayout, outputFolder, removeShard, shardName, verifyShard } from "@laion-dl/shard";
 import { claimJobFolder } from "./job-file.ts";
-import { createEmbeddedStages } from "./embedded-stages.ts";
-import { assemblyOptionsOf, fromArray, mapRows, sampleInputOf, transformOptionsOf } from "./job-adapters.ts";
+import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
 import { createLimiter } from "./limiter.ts";
-import { assembleShard, type AssembledShard, type AssemblyContext } from "./shard-assembler.ts";
-import type { ProcessedSample } from "./sample-processor.ts";
+import type { SampleOutcome } from "./sample-processor.ts";
+import type { AssembledShard } from "./shard-assembler.ts";
+import { createShardRunner } from "./shard-runner.ts";
 import { shardGroups } from "./shard-groups.ts";
 
 export interface DownloadSummary {
@@ -33,7 +31,7 @@ export interface DownloadHooks {
   /** Each manifest row as it is read (its index and byte offset give the run's position); progress displays. */
   onRowRead?(row: ManifestRow): void;
   /** Each sample once it is journaled; progress displays. */
-  onSample?(sample: ProcessedSample): void;
+  onSample?(sample: SampleOutcome): void;
 }
 
 /** The run was stopped by its signal; journals keep what was fetched. */
@@ -43,9 +41,6 @@ export class DownloadInterrupted extends Error {
     super("interrupted; run the same command again to resume");
   }
 }
-
-/** Shards whose input is being read or processed at once; bounds the number of open journals. */
-const MAX_OPEN_SHARDS = 4;
 
 /**
  * The embedded mode: the whole pipeline in this process, stages called directly. Rerun on the same
@@ -63,13 +58,11 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   await removeTempFiles(outputDir);
   await removeTempFiles(recordDir);
 
-  const embedded = embeddedContext(options);
-  const { close } = embedded;
-  const context: AssemblyContext = hooks.onSample ? { ...embedded.context, onSample: hooks.onSample } : embedded.context;
-  const layout = context.layout;
+  const runner = createShardRunner(options, hooks.onSample);
+  const layout = keyLayout(options.number_sample_per_shard, options.oom_shard_count);
 
   const totals = { shards: 0, skippedShards: 0, count: 0, successes: 0, failedToDownload: 0, failedToResize: 0, downloadedBytes: 0, retries: 0 };
-  const openShards = createLimiter(MAX_OPEN_SHARDS);
+  const openShards = createLimiter(runner.openShards);
   const pending: Promise<void>[] = [];
   let inputError: unknown = null;
   const index = await ManifestIndex.load(folder.manifestIndex);
@@ -121,7 +114,7 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
         hooks.onRowRead?.(row);
         return sampleInputOf(options, row);
       });
-      const assembly = assembleShard(context, group.shardId, inputs, signal);
+      const assembly = runner.assemble(group.shardId, inputs, signal);
       pending.push(
         assembly.done
           .then(async (shard) => {
@@ -147,42 +140,12 @@ export async function runDownload(options: DownloadOptions, hooks: DownloadHooks
   }
   // Shards whose input was complete still finish; the one the error cut short keeps its journal.
   const results = await Promise.allSettled(pending);
-  await close();
+  await runner.close();
   if (signal?.aborted) throw new DownloadInterrupted();
   if (inputError) throw inputError;
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
   return { ...totals, durationSeconds: (performance.now() - started) / 1000 };
-}
-
-/** Everything a shard needs to be assembled in this process, stages called directly. */
-export function embeddedContext(options: DownloadOptions): { context: AssemblyContext; close(): Promise<void> } {
-  // One image per libvips thread and many images at once beats many threads per image.
-  sharp.cache(false);
-  sharp.concurrency(1);
-  const fetcher = createFetcher({ ...fetcherOptionsOf(options), bodyBudget: createByteBudget(options.max_inflight_bytes) });
-  const embedded = createEmbeddedStages(fetcher, transformOptionsOf(options), {
-    imageWorkers: options.processes_count,
-    maxDownloads: options.thread_count,
-  });
-  const folder = outputFolder(options.output_folder);
-  const context: AssemblyContext = {
-    outputDir: folder.root,
-    journalDir: folder.journalDir,
-    recordDir: folder.recordDir,
-    layout: keyLayout(options.number_sample_per_shard, options.oom_shard_count),
-    ...assemblyOptionsOf(options),
-    stages: embedded.stages,
-    // Samples in flight, stuck downloads included; the stages keep the bodies' own window.
-    window: createLimiter(options.thread_count),
-  };
-  return {
-    context,
-    close: () => {
-      embedded.close();
-      return fetcher.close();
-    },
-  };
 }
 
 /** Where the manifest's reading can resume after a finished shard, and how many rows that shard holds. */

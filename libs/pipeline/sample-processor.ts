@@ -49,6 +49,9 @@ export interface ProcessedSample extends JournalSample {
   readonly retries: number;
 }
 
+/** What progress displays see of a journaled sample (without its image). */
+export type SampleOutcome = Pick<ProcessedSample, "record" | "downloadedBytes" | "retries">;
+
 /**
  * Turns one row into its journal entry. Every outcome is a sample: a failure of the row, the
  * download or the image becomes a failed sample with its message, never an exception.

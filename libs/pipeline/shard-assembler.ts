@@ -10,7 +10,7 @@ import {
   type WrittenShard,
 } from "@laion-dl/shard";
 import type { Limiter } from "./limiter.ts";
-import { processSample, type ProcessedSample, type SampleInput, type SampleOptions, type SampleStages } from "./sample-processor.ts";
+import { processSample, type SampleInput, type SampleOptions, type SampleOutcome, type SampleStages } from "./sample-processor.ts";
 
 export interface AssemblyContext {
   readonly outputDir: string;
@@ -30,7 +30,7 @@ export interface AssemblyContext {
   /** Samples in flight, shared by every open shard. */
   readonly window: Limiter;
   /** Told of each sample once it is journaled (progress displays). */
-  readonly onSample?: (sample: ProcessedSample) => void;
+  readonly onSample?: (sample: SampleOutcome) => void;
 }
 
 export interface AssembledShard extends WrittenShard {
