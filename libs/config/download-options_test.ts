@@ -47,9 +47,9 @@ test("options: encode_quality is bounded by the encode_format it applies to", ()
 
 test("options: speed-only options never enter the fingerprint; every byte-shaping one does", () => {
   const base = parseDownloadOptions({ url_list: "x" });
-  const faster = parseDownloadOptions({ url_list: "x", thread_count: "7", processes_count: "3", max_inflight_bytes: "10000000" });
+  const faster = parseDownloadOptions({ url_list: "x", thread_count: "7", processes_count: "3", max_inflight_bytes: "10000000", shard_workers: "2" });
   assert.deepEqual(fingerprintOf(faster), fingerprintOf(base));
-  assert.deepEqual(optionNames("speed").sort(), ["max_inflight_bytes", "processes_count", "thread_count"]);
+  assert.deepEqual(optionNames("speed").sort(), ["max_inflight_bytes", "processes_count", "shard_workers", "thread_count"]);
   assert.deepEqual(Object.keys(fingerprintOf(base)), optionNames("bytes"));
   assert.equal(fingerprintOf(base).max_image_area, "inf", "JSON-safe");
   assert.notDeepEqual(fingerprintOf(parseDownloadOptions({ url_list: "x", timeout: "3" })), fingerprintOf(base), "HTTP options shape bytes");
