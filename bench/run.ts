@@ -83,7 +83,10 @@ const embeddedRun = async (job: EmbeddedJob, label: string, extras: { cpuProfDir
   const output = join(WORK_DIR, "embedded");
   const run = await runEmbedded({ ...job, ...extras, output, fixturePid: fixture.pid, extraEnv: options.extraEnv, jobExtra: options.jobExtra, log });
   await rm(output, { recursive: true, force: true });
-  const during = run.download ? `; during the download ${run.download.coresBusy.toFixed(2)} cores` : "";
+  const busiest = run.download?.threads[0];
+  const during = run.download
+    ? `; during the download ${run.download.coresBusy.toFixed(2)} cores${busiest && run.successes > 0 ? `, busiest thread ${busiest.name} ${((busiest.cpuSeconds / run.successes) * 1000).toFixed(2)} ms/img` : ""}`
+    : "";
   log(
     `  ${label}: ${run.imagesPerSecond.toFixed(1)} img/s (${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s), peak RSS ${mb(run.peakRss)}, ` +
       `CPU ${(run.cpuSeconds / run.processSeconds).toFixed(2)} cores${during}, other processes ${(run.otherCpuSeconds / run.processSeconds).toFixed(2)} cores`,
