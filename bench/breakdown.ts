@@ -100,7 +100,8 @@ async function summarisePerf(file: string): Promise<PerfSummary> {
   };
   const object = (name: string) => (name.startsWith("[JIT]") ? "JIT" : name);
   const objects = folded(await report("dso"), (fields) => object(fields[1]!));
-  const threads = folded(await report("comm"), (fields) => fields[1]!);
+  // Threads perf never saw a name for show as ":TID" (here: libuv's pool, started with the process).
+  const threads = folded(await report("comm"), (fields) => (fields[1]!.startsWith(":") ? "(no name seen by perf)" : fields[1]!));
   const symbols = folded(await report("dso,sym"), (fields) => {
     const dso = object(fields[1]!);
     // JIT code has no symbols without --perf-basic-prof, stripped libraries (libvips) only
