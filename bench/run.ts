@@ -126,6 +126,8 @@ if (options.cpuProf) {
     for (const p of results.profile.packages.slice(0, 12)) log(`    ${pct(p.share).padStart(6)}  ${p.name}`);
     log("  busiest functions (self time):");
     for (const f of results.profile.functions) log(`    ${pct(f.share).padStart(6)}  ${f.name}  ${f.where}`);
+    log("  by bucket (see bench/README.md, CPU breakdown):");
+    for (const bucket of results.profile.buckets) log(`    ${pct(bucket.share).padStart(6)}  ${bucket.name}`);
   }
 }
 
