@@ -30,7 +30,7 @@ export function fetchManifestCommand(): Command {
       const output = stdoutProgress(progressIntervalOf(values["progress_interval"]));
       const started = performance.now();
       let have = 0;
-      let startedAt = 0;
+      let startedAt: number | undefined;
       let total: number | null = null;
       const frame = (): ProgressFrame => {
         const seconds = (performance.now() - started) / 1000;
@@ -38,10 +38,10 @@ export function fetchManifestCommand(): Command {
           label: "bytes",
           done: have,
           total,
-          etaSeconds: etaOf(have - startedAt, total === null ? null : total - have, started),
+          etaSeconds: etaOf(have - (startedAt ?? 0), total === null ? null : total - have, started),
           fields: [
             ["downloaded", `${formatBytes(have)}${total === null ? "" : ` of ${formatBytes(total)}`}`],
-            ["rate", `${formatBytes((have - startedAt) / Math.max(seconds, 1e-3))}/s`],
+            ["rate", `${formatBytes((have - (startedAt ?? 0)) / Math.max(seconds, 1e-3))}/s`],
           ],
         };
       };
@@ -59,7 +59,7 @@ export function fetchManifestCommand(): Command {
           ...(options.sha256 === null ? {} : { sha256: options.sha256 }),
           ...(options.size === null ? {} : { expectedBytes: options.size }),
           onBytes(bytes, size) {
-            if (have === 0 && startedAt === 0) startedAt = bytes;
+            startedAt ??= bytes; // where this run started: the rate counts only what it fetched
             have = bytes;
             total = size;
           },

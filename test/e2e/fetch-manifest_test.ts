@@ -42,14 +42,16 @@ test("fetch-manifest: a connection dropped mid-file leaves a .part; the rerun re
     assert.match(error.stderr, /connection lost at byte \d+|connection reset|other side closed/);
     return true;
   });
-  assert.equal((await stat(`${output}.part`)).size, cutAt, "what arrived is kept");
+  // What arrived is kept (a loaded machine may lose the last bytes the server wrote before the cut).
+  const kept = (await stat(`${output}.part`)).size;
+  assert.ok(kept > 0 && kept <= cutAt, `${kept} bytes kept of ${cutAt} sent`);
   await assert.rejects(stat(output), "nothing at the final name until complete");
 
   const { stdout } = await run(laionDl, args);
-  assert.match(stdout, new RegExp(`resumed.json: ${source.length} bytes, sha256 ${sha256(source)} \\(resumed at byte ${cutAt}\\)`));
+  assert.match(stdout, new RegExp(`resumed.json: ${source.length} bytes, sha256 ${sha256(source)} \\(resumed at byte ${kept}\\)`));
   assert.deepEqual(server.requests.slice(before), [
     { range: undefined, ifRange: undefined, status: 200 },
-    { range: `bytes=${cutAt}-`, ifRange: server.etag, status: 206 },
+    { range: `bytes=${kept}-`, ifRange: server.etag, status: 206 },
   ]);
   assert.equal(sha256(await readFile(output)), sha256(source));
   assert.deepEqual((await readdir(work)).filter((name) => name.startsWith("resumed")), ["resumed.json"], "no .part left");
@@ -60,8 +62,9 @@ test("fetch-manifest: within one run, a drop is retried with backoff from where 
   server.dropAt(300_000);
   const before = server.requests.length;
   const { stdout } = await run(laionDl, ["fetch-manifest", server.url, "-o", output, "--allow_private_network", "True", "--progress_interval", "0.2"]);
-  assert.match(stdout, /attempt 2 in 1 s: .*; resuming at byte 300000/);
-  assert.deepEqual(server.requests.slice(before).map((request) => [request.range, request.status]), [[undefined, 200], ["bytes=300000-", 206]]);
+  const resumedAt = Number(/attempt 2 in 1 s: .*; resuming at byte (\d+)/.exec(stdout)?.[1]);
+  assert.ok(resumedAt > 0 && resumedAt <= 300_000, stdout);
+  assert.deepEqual(server.requests.slice(before).map((request) => [request.range, request.status]), [[undefined, 200], [`bytes=${resumedAt}-`, 206]]);
   assert.equal(sha256(await readFile(output)), sha256(manifestBytes("first")));
 });
 
