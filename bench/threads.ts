@@ -60,10 +60,18 @@ function valueAt(series: readonly (readonly [number, number])[], at: number): nu
 
 /**
  * What the busiest thread implies on a bigger machine: the most images per second one process can
- * reach when that thread is the cap, against `cores` × sharp alone's images per CPU-second.
+ * reach when that thread is the cap, against `cores` × sharp alone's images per CPU-second. With
+ * `shardWorkers` threads each doing that thread's per-image work for its own shards, the cap is
+ * that many times higher (an extrapolation: it assumes a worker costs per image what the measured
+ * thread did, which holds when the measured thread is the only one running shards).
  */
-export function projection(busiestCpuPerImage: number, ceilingPerCpuSecond: number, cores: number): { cap: number; ceiling: number; ratio: number } {
-  const cap = 1 / busiestCpuPerImage;
+export function projection(
+  busiestCpuPerImage: number,
+  ceilingPerCpuSecond: number,
+  cores: number,
+  shardWorkers = 1,
+): { cap: number; ceiling: number; ratio: number } {
+  const cap = shardWorkers / busiestCpuPerImage;
   const ceiling = cores * ceilingPerCpuSecond;
   return { cap, ceiling, ratio: cap / ceiling };
 }

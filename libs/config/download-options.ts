@@ -6,6 +6,15 @@ import { availableParallelism } from "node:os";
  * This table is the one source for the CLI's flags, their --help text and validation.
  */
 
+/**
+ * One shard worker per two cores: a worker's JS (HTTP, hashing, journal, tar, parquet) costs about
+ * a third of what libvips spends per image, so two cores of image work keep one worker busy at
+ * most; on 2 cores that is the main thread alone, without a worker's memory.
+ */
+export function defaultShardWorkers(cores: number): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
 export const RESIZE_MODES = ["no", "border", "keep_ratio", "keep_ratio_largest", "center_crop"] as const;
 export const ENCODE_FORMATS = ["jpg", "png", "webp"] as const;
 export const HASH_ALGORITHMS = ["none", "md5", "sha256", "sha512"] as const;
@@ -82,7 +91,7 @@ export const DOWNLOAD_OPTION_SPECS = [
   { name: "extract_exif", kind: "bool", default: true, effect: "bytes", stage: "transform", help: "write the image's EXIF tags as a JSON string in the exif column" },
   { name: "thread_count", kind: "int", default: 256, min: 1, max: 16_384, effect: "speed", help: "downloads in flight" },
   { name: "processes_count", kind: "int", default: 2 * availableParallelism(), min: 1, max: 1_024, effect: "speed", help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)" },
-  { name: "shard_workers", kind: "int", default: Math.max(1, Math.floor(availableParallelism() / 3)), min: 1, max: 256, effect: "speed", help: "worker threads, each owning whole shards, so the per-image JS work spreads over cores (default: one per 3 cores; 1 runs in the main thread)" },
+  { name: "shard_workers", kind: "int", default: defaultShardWorkers(availableParallelism()), min: 1, max: 256, effect: "speed", help: "worker threads, each owning whole shards, so the per-image JS work spreads over cores (default: one per 2 cores; 1 runs in the main thread)" },
   { name: "max_inflight_bytes", kind: "int", default: 192 * MiB, min: MiB, max: 65_536 * MiB, effect: "speed", help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)" },
   { name: "timeout", kind: "number", default: 10, min: 0.001, max: 3_600, effect: "bytes", stage: "fetch", help: "seconds allowed for one download, headers and body" },
   { name: "retries", kind: "int", default: 0, min: 0, max: 100, effect: "bytes", stage: "fetch", help: "extra attempts after a failed download" },

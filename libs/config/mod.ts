@@ -1,4 +1,5 @@
 export {
+  defaultShardWorkers,
   describeOption,
   DOWNLOAD_OPTION_SPECS,
   ENCODE_FORMATS,
