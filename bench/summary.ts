@@ -1,5 +1,5 @@
-import { defaultShardWorkers } from "@laion-dl/config";
 // Everything one run measured (written to results.json) and the table printed from it.
+import { defaultShardWorkers } from "@laion-dl/config";
 import type { CeilingResult } from "./ceiling.ts";
 import type { CorpusMix } from "./corpus.ts";
 import type { PairedDistributedResult } from "./distributed.ts";
