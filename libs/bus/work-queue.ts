@@ -5,8 +5,12 @@ import { createWorkConsumer, type WorkConsumer } from "./work-consumer.ts";
 import { encodeUnit, type WorkUnit } from "./work-unit.ts";
 
 export interface WorkQueue {
-  /** Publishes with msgID `${jobId}.${shardId}`: a re-submitted job within the dedupe window adds nothing. */
-  publish(unit: WorkUnit): Promise<void>;
+  /**
+   * Publishes with msgID `${jobId}.${shardId}` (`.${generation}` after it when given): publishing the
+   * same unit again within the dedupe window adds nothing; a shard queued again on purpose (its
+   * files were lost) takes the next generation.
+   */
+  publish(unit: WorkUnit, generation?: number): Promise<void>;
   /**
    * Binds to the durable pull consumer every assembler shares (created or updated here). The stream
    * has work-queue retention, so each unit goes to one consumer at a time and leaves the stream when
@@ -45,8 +49,8 @@ export async function ensureWorkStream(jsm: JetStreamManager, names: BusNames): 
 export function createWorkQueue(js: JetStreamClient, jsm: JetStreamManager, names: BusNames): WorkQueue & { closeAll(): Promise<void> } {
   const consumers = new Set<WorkConsumer>();
   return {
-    async publish(unit) {
-      const key = shardKey(unit.jobId, unit.shardId);
+    async publish(unit, generation = 0) {
+      const key = generation === 0 ? shardKey(unit.jobId, unit.shardId) : `${shardKey(unit.jobId, unit.shardId)}.${generation}`;
       const data = encodeUnit(unit);
       await attempt(`publishing work unit ${key}`, () => js.publish(names.workSubject(unit.jobId), data, { msgID: key }));
     },

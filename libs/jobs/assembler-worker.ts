@@ -1,5 +1,3 @@
-import { access } from "node:fs/promises";
-import { join } from "node:path";
 import type { Bus, SaturationAdvert, WorkLease } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
 import {
@@ -15,6 +13,7 @@ import {
 } from "@laion-dl/pipeline";
 import { keyLayout, outputFolder, shardName } from "@laion-dl/shard";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
+import { verifiedShardStats } from "./verified-shard.ts";
 
 export interface AssemblerWorkerOptions {
   readonly bus: Bus;
@@ -92,15 +91,22 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         if (!job) throw new Error(`job ${jobId} is not recorded`);
         const jobOptions = decodeOptions(job.options);
         const layout = keyLayout(jobOptions.number_sample_per_shard, jobOptions.oom_shard_count);
-        if (await alreadyDone(bus, jobId, shardId, jobOptions.output_folder, shardName(layout, shardId))) {
+        const folder = outputFolder(jobOptions.output_folder);
+        const key = shardKey(jobId, shardId);
+        const generation = ((await bus.shards.get(key)) as ShardRecord | null)?.generation ?? 0;
+        // A unit delivered again after its shard was written (the ack was lost) needs only the ack.
+        const verified = await verifiedShardStats(folder, shardName(layout, shardId), jobOptions.output_format, lease.unit.rowCount);
+        if (verified) {
+          await bus.shards.put(key, { status: "done", generation, ...verified } satisfies ShardRecord);
           await lease.ack();
           return "finished";
         }
         const rows = (await bus.inputs.get(jobId, shardId)) as SampleInput[];
         assembly = assembleShard(
           {
-            outputDir: jobOptions.output_folder,
-            journalDir: outputFolder(jobOptions.output_folder).journalDir,
+            outputDir: folder.root,
+            journalDir: folder.journalDir,
+            recordDir: folder.recordDir,
             layout,
             ...assemblyOptionsOf(jobOptions),
             stages: options.stagesFor(jobOptions),
@@ -113,12 +119,13 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         const written = await assembly.done;
         const record: ShardRecord = {
           status: "done",
+          generation,
           count: written.stats.count,
           successes: written.stats.successes,
           tarSha256: written.tar.sha256,
           parquetSha256: written.parquet.sha256,
         };
-        await bus.shards.put(shardKey(jobId, shardId), { ...record });
+        await bus.shards.put(key, { ...record });
         await lease.ack();
         await bus.inputs.delete(jobId, shardId);
         shardsFinished++;
@@ -193,16 +200,6 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
       adjustWindow(window, busiest > SATURATED ? "saturated" : busiest < RELAXED ? "relaxed" : "steady", { min: 8, max: options.window, step: 8 });
     },
   };
-}
-
-/** A shard recorded done whose files are all in place needs nothing more than an ack. */
-async function alreadyDone(bus: Bus, jobId: string, shardId: number, outputDir: string, name: string): Promise<boolean> {
-  const record = (await bus.shards.get(shardKey(jobId, shardId))) as ShardRecord | null;
-  if (record?.status !== "done") return false;
-  const present = await Promise.all(
-    [`${name}.tar`, `${name}.parquet`, `${name}_stats.json`].map((file) => access(join(outputDir, file)).then(() => true, () => false)),
-  );
-  return present.every(Boolean);
 }
 
 /** Holds a slot of `inner` and then of `outer`: the tighter of the two limits applies. */

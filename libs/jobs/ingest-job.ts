@@ -2,8 +2,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { BusError, type Bus } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
 import { openManifest } from "@laion-dl/manifest";
-import { sampleInputOf, shardGroups, type SampleInput } from "@laion-dl/pipeline";
-import { encodeOptions, jobIdOf, shardKey, type JobRecord } from "./job-record.ts";
+import { claimJobFolder, sampleInputOf, shardGroups, type SampleInput } from "@laion-dl/pipeline";
+import { keyLayout, outputFolder, shardName } from "@laion-dl/shard";
+import { encodeOptions, jobIdOf, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
+import { verifiedShardStats } from "./verified-shard.ts";
 
 export interface IngestControl {
   /** Ingest waits while this many shards are published but not yet finished (the fleet's backlog). */
@@ -20,9 +22,13 @@ export interface IngestResult {
 
 /**
  * Streams the manifest into shard work units: each shard's rows are stored where any assembler
- * can read them, then one unit per shard goes on the work queue. Shards already recorded done
- * are not published again. A broken manifest marks the job failed with the error (offset
- * included); the shards cut before it are complete and stay published.
+ * can read them, then one unit per shard goes on the work queue. The output folder is claimed
+ * for the job first (its job file, as the embedded mode writes it: another job's folder is
+ * refused). A shard counts as done only while its files verify against their checksum record:
+ * those are not published again (whoever wrote them, the fleet or the CLI), a shard still queued
+ * is left to its unit, and any other (new, or recorded done but lost since) is published. A
+ * broken manifest marks the job failed with the error (offset included); the shards cut before
+ * it are complete and stay published.
  */
 export async function ingestJob(bus: Bus, options: DownloadOptions, control: IngestControl): Promise<IngestResult> {
   const jobId = jobIdOf(options);
@@ -30,22 +36,34 @@ export async function ingestJob(bus: Bus, options: DownloadOptions, control: Ing
   const record = (state: JobRecord["state"], shardsTotal: number | null, error: string | null) =>
     retry(() => bus.jobs.put(jobId, { jobId, options: encodeOptions(options), state, shardsTotal, error }));
   await record("ingesting", null, null);
+  const folder = outputFolder(options.output_folder);
+  const layout = keyLayout(options.number_sample_per_shard, options.oom_shard_count);
   let shardsTotal = 0;
   let shardsPublished = 0;
   try {
+    await claimJobFolder(folder, options);
     const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       const rows: SampleInput[] = [];
       for await (const row of group.rows) rows.push(sampleInputOf(options, row));
       shardsTotal++;
-      if ((await retry(() => bus.shards.get(shardKey(jobId, group.shardId))))?.status === "done") continue;
+      const key = shardKey(jobId, group.shardId);
+      const recorded = (await retry(() => bus.shards.get(key))) as ShardRecord | null;
+      const generation = recorded === null ? 0 : recorded.generation + (recorded.status === "queued" ? 0 : 1);
+      const stats = await verifiedShardStats(folder, shardName(layout, group.shardId), options.output_format, rows.length);
+      if (stats) {
+        if (recorded?.status !== "done") await retry(() => bus.shards.put(key, { status: "done", generation, ...stats }));
+        continue;
+      }
+      if (recorded?.status === "queued") continue;
       while ((await retry(() => bus.workQueue.outstanding())) >= control.maxOutstanding) {
         await sleep(250, undefined, { signal: control.signal });
       }
       control.signal?.throwIfAborted();
       await retry(() => bus.inputs.put(jobId, group.shardId, rows));
       // Publishing again after a lost reply is safe: the unit's message id deduplicates it.
-      await retry(() => bus.workQueue.publish({ jobId, shardId: group.shardId, rowCount: rows.length }));
+      await retry(() => bus.workQueue.publish({ jobId, shardId: group.shardId, rowCount: rows.length }, generation));
+      await retry(() => bus.shards.put(key, { status: "queued", generation } satisfies ShardRecord));
       shardsPublished++;
       control.onShardPublished?.(group.shardId);
     }

@@ -12,14 +12,14 @@ export interface JobRecord {
   readonly error: string | null;
 }
 
-/** Per-shard state in the shards bucket, written after the shard's files are renamed into place. */
-export interface ShardRecord {
-  readonly status: "done";
-  readonly count: number;
-  readonly successes: number;
-  readonly tarSha256: string;
-  readonly parquetSha256: string;
-}
+/**
+ * Per-shard state in the shards bucket: "queued" when ingest publishes its unit, "done" once its
+ * files are renamed into place (the folder's checksum record is what proves it, not this). Each
+ * time a shard is queued again (its files were lost) its generation grows, naming a new unit.
+ */
+export type ShardRecord =
+  | { readonly status: "queued"; readonly generation: number }
+  | { readonly status: "done"; readonly generation: number; readonly count: number; readonly successes: number; readonly tarSha256: string; readonly parquetSha256: string };
 
 /**
  * A job's id is derived from what determines its bytes (manifest, folder and the options that shape
