@@ -25,6 +25,11 @@ export interface AssemblerWorkerOptions {
   readonly maxShards: number;
   /** Samples in flight across this assembler's shards before backpressure. */
   readonly window: number;
+  /**
+   * A shard that fails on this many deliveries is parked (see ShardRecord); one delivered twice
+   * as often without ever failing here (its assemblers died on it) is parked when taken.
+   */
+  readonly maxDeliveries: number;
   /** The fetch/transform stages for a job's options (remote clients in a fleet). */
   stagesFor(options: DownloadOptions): SampleStages;
   log(event: string, fields?: Record<string, unknown>): void;
@@ -49,7 +54,7 @@ interface ActiveShard {
   readonly lease: WorkLease;
   rowsDone(): number;
   readonly abort: AbortController;
-  readonly settled: Promise<"finished" | "handed-back">;
+  readonly settled: Promise<"finished" | "handed-back" | "parked">;
 }
 
 const SATURATED = 0.9;
@@ -85,7 +90,8 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
     const abort = new AbortController();
     const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
     let assembly: ShardAssembly | undefined;
-    const settled = (async (): Promise<"finished" | "handed-back"> => {
+    let park: ((error: string) => Promise<void>) | undefined;
+    const settled = (async (): Promise<"finished" | "handed-back" | "parked"> => {
       try {
         const job = (await bus.jobs.get(jobId)) as JobRecord | null;
         if (!job) throw new Error(`job ${jobId} is not recorded`);
@@ -94,6 +100,10 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         const folder = outputFolder(jobOptions.output_folder);
         const key = shardKey(jobId, shardId);
         const generation = ((await bus.shards.get(key)) as ShardRecord | null)?.generation ?? 0;
+        park = (error) => bus.shards.put(key, { status: "parked", generation, deliveries: lease.deliveryCount, error } satisfies ShardRecord);
+        if (lease.deliveryCount > 2 * options.maxDeliveries) {
+          throw new PoisonShard(`delivered ${lease.deliveryCount} times without finishing (its assemblers stopped or died on it)`);
+        }
         // A unit delivered again after its shard was written (the ack was lost) needs only the ack.
         const verified = await verifiedShardStats(folder, shardName(layout, shardId), jobOptions.output_format, lease.unit.rowCount);
         if (verified) {
@@ -132,6 +142,18 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         options.log("shard_done", { jobId, shardId, count: record.count, successes: record.successes });
         return "finished";
       } catch (error) {
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (park && !abort.signal.aborted && (error instanceof PoisonShard || lease.deliveryCount >= options.maxDeliveries)) {
+          // Off the queue, so that the jobs after it keep flowing; the job reports the shard and why.
+          try {
+            await park(message);
+            await lease.ack();
+            options.log("shard_parked", { jobId, shardId, deliveries: lease.deliveryCount, error: message });
+            return "parked";
+          } catch {
+            // NATS did not answer: handed back below, and parked on a later delivery.
+          }
+        }
         // The journal keeps what was fetched; whoever gets the unit next resumes from it.
         lease.nak(abort.signal.aborted ? 0 : 1_000);
         if (!abort.signal.aborted) options.log("shard_failed", { jobId, shardId, error: String(error) });
@@ -200,6 +222,10 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
       adjustWindow(window, busiest > SATURATED ? "saturated" : busiest < RELAXED ? "relaxed" : "steady", { min: 8, max: options.window, step: 8 });
     },
   };
+}
+
+class PoisonShard extends Error {
+  override readonly name = "PoisonShard";
 }
 
 /** Holds a slot of `inner` and then of `outer`: the tighter of the two limits applies. */

@@ -24,6 +24,7 @@ test("assembler-worker: saturated stages shrink the window, relaxed ones let it 
     ackWaitMs: 5_000,
     maxShards: 1,
     window: 64,
+    maxDeliveries: 5,
     stagesFor: () => {
       throw new Error("no shard is queued in this test");
     },

@@ -16,19 +16,21 @@ export async function jobStatus(bus: Bus, jobId: string): Promise<JobStatus | nu
   const job = (await bus.jobs.get(jobId)) as JobRecord | null;
   if (!job) return null;
   let shardsDone = 0;
+  let parked: string | null = null;
   let samplesDone = 0;
   let successes = 0;
   for (const key of await bus.shards.keys(`${jobId}.`)) {
     const shard = (await bus.shards.get(key)) as ShardRecord | null;
+    if (shard?.status === "parked") parked ??= `shard ${key.slice(jobId.length + 1)} parked after ${shard.deliveries} deliveries: ${shard.error}`;
     if (shard?.status !== "done") continue;
     shardsDone++;
     samplesDone += shard.count;
     successes += shard.successes;
   }
   const state =
-    job.state === "failed" ? "failed"
+    job.state === "failed" || parked !== null ? "failed"
     : job.state === "ingesting" ? "ingesting"
     : shardsDone >= (job.shardsTotal ?? Infinity) ? "done"
     : "running";
-  return { jobId, state, shardsTotal: job.shardsTotal, shardsDone, samplesDone, successes, error: job.error };
+  return { jobId, state, shardsTotal: job.shardsTotal, shardsDone, samplesDone, successes, error: job.error ?? parked };
 }

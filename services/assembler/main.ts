@@ -27,6 +27,7 @@ const SPECS = [
   { name: "max_shards", kind: "int", default: 2, min: 1, help: "shards worked on at once" },
   { name: "window", kind: "int", default: 256, min: 1, help: "samples in flight before backpressure" },
   { name: "ack_wait_ms", kind: "int", default: 60_000, min: 100, help: "redelivery delay of a shard whose assembler went silent" },
+  { name: "max_deliveries", kind: "int", default: 5, min: 1, max: 1_000, help: "deliveries a shard may fail on before it is parked and its job marked failed" },
   { name: "durable", kind: "string", default: "assemblers", help: "shared durable consumer name" },
   { name: "ready_timeout_ms", kind: "int", default: 60_000, min: 0, help: "time to wait for fetchers and transformers at boot" },
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to finish shards on stop before handing them back" },
@@ -41,6 +42,7 @@ interface Config {
   max_shards: number;
   window: number;
   ack_wait_ms: number;
+  max_deliveries: number;
   durable: string;
   ready_timeout_ms: number;
   grace_ms: number;
@@ -89,6 +91,7 @@ try {
     bus,
     durable: config.durable,
     ackWaitMs: config.ack_wait_ms,
+    maxDeliveries: config.max_deliveries,
     maxShards: config.max_shards,
     window: config.window,
     stagesFor,

@@ -54,6 +54,7 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
           shards_done: status.shardsDone,
           samples_done: status.samplesDone,
           successes: status.successes,
+          error: status.error ?? "",
         };
       }, BUS_UNAVAILABLE),
     },

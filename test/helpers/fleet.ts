@@ -13,8 +13,14 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-/** Private addresses are allowed (the fixtures live on 127.0.0.1); `assembler` settings are added to the assembler's. */
-export async function startFleet(natsUrl: string, assemblerSettings: Record<string, string> = {}): Promise<Fleet> {
+/**
+ * Private addresses are allowed (the fixtures live on 127.0.0.1); `policy` (LAION_DL_LIMIT_* settings)
+ * goes to the fetcher and ingest, `fetcher` and `assembler` settings to that service only.
+ */
+export async function startFleet(
+  natsUrl: string,
+  settings: { policy?: Record<string, string>; fetcher?: Record<string, string>; assembler?: Record<string, string> } = {},
+): Promise<Fleet> {
   const services: ServiceProcess[] = [];
   const started = async (name: Parameters<typeof startService>[0], settings: Record<string, string>) => {
     const service = await startService(name, { nats_url: natsUrl, ...settings });
@@ -22,10 +28,11 @@ export async function startFleet(natsUrl: string, assemblerSettings: Record<stri
     return service;
   };
   try {
-    const fetcher = await started("fetcher", { limit_allow_private_network: "True" });
+    const policy = { limit_allow_private_network: "True", ...settings.policy };
+    const fetcher = await started("fetcher", { ...policy, ...settings.fetcher });
     const transformer = await started("transformer", { fetcher_addresses: fetcher.address });
-    await started("assembler", { fetcher_addresses: fetcher.address, transformer_addresses: transformer.address, ack_wait_ms: "3000", grace_ms: "5000", ...assemblerSettings });
-    const ingest = await started("ingest", { limit_allow_private_network: "True" });
+    await started("assembler", { fetcher_addresses: fetcher.address, transformer_addresses: transformer.address, ack_wait_ms: "3000", grace_ms: "5000", ...settings.assembler });
+    const ingest = await started("ingest", policy);
     const client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
     return {
       services,

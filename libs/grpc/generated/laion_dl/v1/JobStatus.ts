@@ -6,7 +6,7 @@ export interface JobStatus {
   'job_id'?: (string);
   /**
    * Lower-case job state: "ingesting" (manifest being read), "running" (shards being processed),
-   * "done" (every shard written) or "failed" (the manifest was rejected).
+   * "done" (every shard written) or "failed" (the manifest was rejected, or a shard was parked).
    */
   'state'?: (string);
   /**
@@ -22,13 +22,19 @@ export interface JobStatus {
    * Rows of finished shards written as successful samples.
    */
   'successes'?: (number | string | Long);
+  /**
+   * Why the job failed: the manifest's error (with its byte offset), or the first parked shard
+   * ("shard 3 parked after 5 deliveries: …": it failed on every delivery and was taken off the
+   * queue so that other jobs keep flowing). Empty unless state is "failed".
+   */
+  'error'?: (string);
 }
 
 export interface JobStatus__Output {
   'job_id': (string);
   /**
    * Lower-case job state: "ingesting" (manifest being read), "running" (shards being processed),
-   * "done" (every shard written) or "failed" (the manifest was rejected).
+   * "done" (every shard written) or "failed" (the manifest was rejected, or a shard was parked).
    */
   'state': (string);
   /**
@@ -44,4 +50,10 @@ export interface JobStatus__Output {
    * Rows of finished shards written as successful samples.
    */
   'successes': (number);
+  /**
+   * Why the job failed: the manifest's error (with its byte offset), or the first parked shard
+   * ("shard 3 parked after 5 deliveries: …": it failed on every delivery and was taken off the
+   * queue so that other jobs keep flowing). Empty unless state is "failed".
+   */
+  'error': (string);
 }
