@@ -62,6 +62,8 @@ test("fetch-manifest: within one run, a drop is retried with backoff from where 
   server.dropAt(300_000);
   const before = server.requests.length;
   const { stdout } = await run(laionDl, ["fetch-manifest", server.url, "-o", output, "--allow_private_network", "True", "--progress_interval", "0.2"]);
+  // The 1 s backoff alone spans several 0.2 s progress lines: bytes, share, rate and ETA.
+  assert.match(stdout, /^progress - bytes: \d+\/\d+ \(\d+\.\d %\) - downloaded: [\d.]+ [kM]B of [\d.]+ MB - rate: [\d.]+ [kM]B\/s - eta: (\d+ s|\?)$/m);
   const resumedAt = Number(/attempt 2 in 1 s: .*; resuming at byte (\d+)/.exec(stdout)?.[1]);
   assert.ok(resumedAt > 0 && resumedAt <= 300_000, stdout);
   assert.deepEqual(server.requests.slice(before).map((request) => [request.range, request.status]), [[undefined, 200], [`bytes=${resumedAt}-`, 206]]);
