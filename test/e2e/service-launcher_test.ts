@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startServiceProcess } from "@laion-dl/testing";
+import { startNatsServer, startServiceProcess } from "@laion-dl/testing";
 
 const LAUNCHER = fileURLToPath(new URL("../../bin/laion-dl-service", import.meta.url));
 
@@ -19,16 +19,21 @@ test("service launcher: an unknown service name exits 2 with the usage line", as
   assert.match(failure.stderr, /usage: laion-dl-service ingest\|fetcher\|transformer\|assembler/);
 });
 
-test("service launcher: node runs the service with its heap, malloc and libuv settings; the caller's variables win", async (t) => {
-  const cases: { name: string; env: Record<string, string>; flag: string; arenas: string; threadpool: string }[] = [
-    { name: "fetcher", env: {}, flag: "--initial-old-space-size=96", arenas: "2", threadpool: "64" },
-    { name: "transformer", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: "12" },
+test("service launcher: each of the four services runs with its heap, malloc and libuv settings; the caller's variables win", async (t) => {
+  // Ingest serves only once NATS answers; the others stay up NOT_SERVING without it (port 1).
+  const nats = await startNatsServer();
+  t.after(() => nats.stop());
+  const inherited = process.env.UV_THREADPOOL_SIZE;
+  const cases: { name: string; env: Record<string, string>; flag: string; arenas: string; threadpool: string | undefined; ready: string }[] = [
+    { name: "fetcher", env: {}, flag: "--initial-old-space-size=96", arenas: "2", threadpool: "64", ready: "listening" },
+    { name: "transformer", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: "12", ready: "listening" },
+    { name: "assembler", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", LAION_DL_TRANSFORMER_ADDRESSES: "127.0.0.1:1", MALLOC_ARENA_MAX: "3" }, flag: "--initial-old-space-size=64", arenas: "3", threadpool: inherited, ready: "listening" },
+    { name: "ingest", env: { LAION_DL_NATS_URL: nats.url }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: inherited, ready: "serving" },
   ];
-  for (const { name, env, flag, arenas, threadpool } of cases) {
-    // NATS never answers on port 1: the service stays up, NOT_SERVING, until SIGTERM.
+  for (const { name, env, flag, arenas, threadpool, ready } of cases) {
     const service = startServiceProcess(name, { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", ...env });
     t.after(() => service.child.kill("SIGKILL"));
-    await service.waitForEvent("listening");
+    await service.waitForEvent(ready);
     const pid = service.child.pid!;
     const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
     const environ = new Map((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
