@@ -1,11 +1,14 @@
-import { connectivityState, credentials, makeClientConstructor, status, type ChannelOptions, type Client, type ServiceDefinition } from "@grpc/grpc-js";
+import { connectivityState, makeClientConstructor, status, type ChannelOptions, type Client, type ServiceDefinition } from "@grpc/grpc-js";
 import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
 import { clientTarget } from "./client-target.ts";
 import { GrpcStatusError } from "./errors.ts";
+import { channelCredentialsOf, PLAINTEXT, tokenInterceptor, type TransportSecurity } from "./transport-security.ts";
 
 export interface ClientOptions {
   /** Largest message sent or received (DEFAULT_MAX_MESSAGE_BYTES is the usual value). */
   readonly maxMessageBytes: number;
+  /** TLS, the client certificate and the bearer token (readTransportSecurity); default PLAINTEXT. */
+  readonly security?: TransportSecurity;
   /** Extra grpc-js channel options (keepalive …); they override ours. */
   readonly channelOptions?: ChannelOptions;
 }
@@ -19,13 +22,15 @@ export const ROUND_ROBIN_SERVICE_CONFIG = JSON.stringify({ loadBalancingConfig: 
 
 /**
  * A client for one service over one or several addresses (see clientTarget for the accepted
- * forms), plaintext, balanced round robin. `T` is the generated client interface, e.g.
+ * forms), secured as `options.security` says (plaintext by default), balanced round robin. `T` is the generated client interface, e.g.
  * `createClient<FetchServiceClient>(contracts.fetch, ["127.0.0.1:5001", "127.0.0.1:5002"], …)`.
  * Close it with `client.close()`.
  */
 export function createClient<T extends Client = Client>(definition: ServiceDefinition, addresses: string | readonly string[], options: ClientOptions): T {
   const Constructor = makeClientConstructor(definition, "");
-  return new Constructor(clientTarget(addresses), credentials.createInsecure(), {
+  const security = options.security ?? PLAINTEXT;
+  return new Constructor(clientTarget(addresses), channelCredentialsOf(security), {
+    ...(security.token ? { interceptors: [tokenInterceptor(security.token)] } : {}),
     "grpc.service_config": ROUND_ROBIN_SERVICE_CONFIG,
     "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     ...messageSizeOptions(options.maxMessageBytes),

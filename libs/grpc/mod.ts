@@ -4,6 +4,7 @@ export { startGrpcServer, type GrpcServer, type GrpcServerOptions, type ServiceR
 export { followReadiness, type HealthReporter } from "./health.ts";
 export { createClient, isChannelReady, ROUND_ROBIN_SERVICE_CONFIG, waitForReady, type ClientOptions } from "./client.ts";
 export { clientTarget, GrpcTargetError } from "./client-target.ts";
+export { PLAINTEXT, readTransportSecurity, TransportSecurityError, type TransportSecurity } from "./transport-security.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, FLOW_CONTROL_WINDOW_BYTES } from "./channel-options.ts";
 export {
   failStream,

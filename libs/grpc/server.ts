@@ -1,10 +1,11 @@
-import { Server, ServerCredentials, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import type { Http2Server } from "node:http2";
 import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
 import { loadContracts } from "./contracts.ts";
 import { addHealth, type HealthReporter } from "./health.ts";
 import { addReflection } from "./reflection.ts";
+import { checkExposure, PLAINTEXT, serverCredentialsOf, tokenCheck, type TransportSecurity } from "./transport-security.ts";
 
 export interface ServiceRegistration {
   /** A service definition from loadContracts(), e.g. `contracts.fetch`. */
@@ -14,8 +15,15 @@ export interface ServiceRegistration {
 }
 
 export interface GrpcServerOptions {
-  /** Interface to listen on; default 0.0.0.0 (every interface, as a pod needs). */
+  /**
+   * Interface to listen on; default 127.0.0.1. Any other address needs TLS or a token in
+   * `security`, or `security.insecure` (see checkExposure).
+   */
   readonly host?: string;
+  /** TLS, mutual TLS and the bearer token (readTransportSecurity); default PLAINTEXT. */
+  readonly security?: TransportSecurity;
+  /** Told once at boot when the server listens beyond loopback without TLS or a token. */
+  readonly warn?: (event: string, fields: Record<string, unknown>) => void;
   /** Port to listen on; 0 (the default) picks a free one, read it back from `port`. */
   readonly port?: number;
   readonly services: readonly ServiceRegistration[];
@@ -48,11 +56,21 @@ export interface GrpcServer {
 }
 
 /**
- * Starts a plaintext gRPC server with the given services, grpc.health.v1.Health and server
+ * Starts a gRPC server (plaintext, TLS or mutual TLS; a bearer token checked on every call but
+ * health when one is set) with the given services, grpc.health.v1.Health and server
  * reflection (grpc.reflection.v1 and v1alpha) describing all of them.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
-  const server = new Server({ ...messageSizeOptions(options.maxMessageBytes), ...options.serverOptions });
+  const security = options.security ?? PLAINTEXT;
+  const host = options.host ?? "127.0.0.1";
+  const exposed = checkExposure(host, security);
+  if (exposed) options.warn?.("insecure_listen", { host, message: exposed });
+  const credentials = serverCredentialsOf(security);
+  const server = new Server({
+    ...messageSizeOptions(options.maxMessageBytes),
+    ...options.serverOptions,
+    ...(security.token ? { interceptors: [tokenCheck(security.token)] } : {}),
+  });
   const names = new Set<string>(options.serviceNames);
   for (const { definition, implementation } of options.services) {
     server.addService(definition, implementation);
@@ -61,10 +79,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const health = addHealth(server, [...names]);
   await addReflection(server, options.packageDefinition ?? (await loadContracts()).packageDefinition, [...names]);
 
-  const host = options.host ?? "0.0.0.0";
   const port = await new Promise<number>((resolve, reject) => {
     const bindHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-    server.bindAsync(`${bindHost}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(`${bindHost}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   widenReceiveWindows(server);
 

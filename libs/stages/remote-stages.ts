@@ -12,6 +12,7 @@ import {
   type Failure__Output,
   type TransformResponse__Output,
   type TransformServiceClient,
+  type TransportSecurity,
 } from "@laion-dl/grpc";
 import type { FetchedSample } from "@laion-dl/pipeline";
 import { TransformFailure, type TransformedImage } from "@laion-dl/transform";
@@ -31,6 +32,8 @@ export interface RemoteStagesOptions {
   readonly fetch?: StageOptions<"fetch">;
   /** Bidi streams kept open to each service; each is balanced to a replica when it opens. Default 4. */
   readonly streamsPerService?: number;
+  /** TLS, client certificate and bearer token of both clients; default plaintext. */
+  readonly security?: TransportSecurity;
   /** Largest message either way; default DEFAULT_MAX_MESSAGE_BYTES (48 MiB). */
   readonly maxMessageBytes?: number;
   /** How long a request may go unanswered, re-sends to other replicas included; default 120 s. */
@@ -67,7 +70,7 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   const streams = options.streamsPerService ?? 4;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const maxStreamAgeMs = options.maxStreamAgeMs ?? 60_000;
-  const clientOptions = { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES };
+  const clientOptions = { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, security: options.security };
   if (!Number.isSafeInteger(streams) || streams < 1) throw new RangeError(`Expected positive integer for streamsPerService but received ${streams}`);
   for (const [name, value] of [["requestTimeoutMs", requestTimeoutMs], ["maxStreamAgeMs", maxStreamAgeMs]] as const) {
     if (!(value > 0)) throw new RangeError(`Expected positive number for ${name} but received ${value}`);

@@ -1,6 +1,6 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { connectBus, startSaturationAdverts, type Bus } from "@laion-dl/bus";
-import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer } from "@laion-dl/grpc";
+import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer, type TransportSecurity } from "@laion-dl/grpc";
 import { exitOnSignal, type Logger } from "@laion-dl/telemetry";
 
 export interface StageServiceConfig {
@@ -18,6 +18,8 @@ export interface StageServiceOptions {
   readonly service: { readonly handlers: object; inFlight(): number; drain(): Promise<void> };
   readonly config: StageServiceConfig;
   readonly log: Logger;
+  /** The server's TLS and token (readTransportSecurity at boot). */
+  readonly security: TransportSecurity;
   /** What else the stage does over NATS; returns what to undo once the server has drained. */
   withBus?(bus: Bus): () => Promise<void> | void;
   /** What else must answer before the stage serves (a transformer's fetchers); default nothing. */
@@ -36,6 +38,8 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    security: options.security,
+    warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     services: [{ definition: options.definition, implementation: service.handlers as UntypedServiceImplementation }],
   });

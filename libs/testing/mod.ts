@@ -12,3 +12,4 @@ export { startNatsServer, type NatsServerProcess } from "./nats-server.ts";
 export { startServiceProcess, type ServiceProcess } from "./service-process.ts";
 export { createRandom, hashString, pick, randomInt } from "./prng.ts";
 export { waitFor } from "./wait-for.ts";
+export { createTestCertificates, type TestCertificates } from "./certificates.ts";

@@ -7,6 +7,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   followReadiness,
   loadContracts,
+  readTransportSecurity,
   startGrpcServer,
   waitForReady,
   type FetchServiceClient,
@@ -19,7 +20,7 @@ import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemet
 import { createAssemblerService } from "./assembler-service.ts";
 
 const SPECS = [
-  { name: "host", kind: "string", default: "0.0.0.0", help: "address to listen on" },
+  { name: "host", kind: "string", default: "127.0.0.1", help: "address to listen on (beyond loopback: TLS or a token, or LAION_DL_INSECURE=True)" },
   { name: "port", kind: "int", default: 50053, min: 0, help: "gRPC port" },
   { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
   { name: "fetcher_addresses", kind: "string", default: undefined, help: "fetcher replicas: dns:///name:port or host:port,host:port" },
@@ -51,6 +52,7 @@ interface Config {
 const log = createLogger("assembler");
 try {
   const config = readServiceConfig(SPECS) as unknown as Config;
+  const security = readTransportSecurity();
   const contracts = await loadContracts();
   // One set of remote stages per distinct transform and HTTP setting (jobs usually share one).
   const stages = new Map<string, SampleStages & { close(): Promise<void> }>();
@@ -65,6 +67,7 @@ try {
         transformerAddresses: config.transformer_addresses,
         transform,
         fetch,
+        security,
       });
       stages.set(key, remote);
     }
@@ -74,6 +77,8 @@ try {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    security,
+    warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     services: [{ definition: contracts.assembler, implementation: createAssemblerService(() => worker, config.grace_ms) }],
   });
@@ -81,8 +86,8 @@ try {
 
   const bus = await connectBus({ servers: config.nats_url.split(","), name: `assembler-${hostname()}-${process.pid}` });
   const probes = [
-    createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
-    createClient<TransformServiceClient>(contracts.transform, config.transformer_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }),
+    createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),
+    createClient<TransformServiceClient>(contracts.transform, config.transformer_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),
   ];
   await Promise.all(probes.map((client) => waitForReady(client, config.ready_timeout_ms)));
   const stagesReady = () => probes.every(isChannelReady);

@@ -1,5 +1,5 @@
 import { createFetcher, createFetcherPool, createHostBackoff, fetcherOptionsOf } from "@laion-dl/fetch";
-import { loadContracts } from "@laion-dl/grpc";
+import { loadContracts, readTransportSecurity } from "@laion-dl/grpc";
 import { createFetchService, runStageService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
 import { readFetcherConfig } from "./config.ts";
@@ -24,6 +24,7 @@ try {
     service,
     config,
     log,
+    security: readTransportSecurity(),
     withBus(bus) {
       // One fetcher's 429/503 slows every fetcher for that host.
       publishBackoff = (host, untilEpochMs) => {

@@ -1,4 +1,4 @@
-import { createClient, isChannelReady, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type FetchServiceClient } from "@laion-dl/grpc";
+import { createClient, isChannelReady, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, readTransportSecurity, type FetchServiceClient } from "@laion-dl/grpc";
 import { createRemoteStages, createTransformService, runStageService } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
@@ -9,10 +9,11 @@ const DEFAULT_THREADPOOL_SIZE = 4;
 const log = createLogger("transformer");
 try {
   const config = readTransformerConfig();
+  const security = readTransportSecurity();
   const contracts = await loadContracts();
   // URL requests are downloaded by the fetcher fleet, so an original crosses one hop, not two.
-  const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses });
-  const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses, security });
+  const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security });
   const service = createTransformService({ concurrency: config.concurrency, fetch: (url, options) => fetchers.fetch(url, options) });
   // The pool is sized when the process starts (bin/laion-dl-service sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
@@ -25,6 +26,7 @@ try {
     service,
     config,
     log,
+    security,
     ready: () => isChannelReady(fetcherProbe),
     close: async () => {
       fetcherProbe.close();

@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, type HealthClient } from "@laion-dl/grpc";
+import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, readTransportSecurity, type HealthClient, type TransportSecurity } from "@laion-dl/grpc";
 import { startServiceProcess } from "@laion-dl/testing";
 
 export type ServiceName = "ingest" | "fetcher" | "transformer" | "assembler";
@@ -12,6 +12,8 @@ export interface ServiceProcess {
   readonly name: ServiceName;
   readonly port: number;
   readonly address: string;
+  /** Its TLS and token settings, which a client of it needs too (the same files and token). */
+  readonly security: TransportSecurity;
   /** The process's log lines (JSON objects; other stderr lines as { text }). */
   readonly log: readonly Record<string, unknown>[];
   kill(signal?: NodeJS.Signals): Promise<number | string>;
@@ -54,6 +56,7 @@ export async function spawnService(name: ServiceName, settings: Record<string, s
     name,
     port,
     address: `127.0.0.1:${port}`,
+    security: readTransportSecurity(env),
     log: spawned.lines,
     exited: spawned.exited,
     async kill(signal = "SIGTERM") {
@@ -66,7 +69,7 @@ export async function spawnService(name: ServiceName, settings: Record<string, s
 /** Polls grpc.health.v1 until the service reports `wanted`; fails if it exits or times out. */
 export async function waitForHealth(service: ServiceProcess, wanted: "SERVING" | "NOT_SERVING", timeoutMs = 30_000): Promise<void> {
   const contracts = await loadContracts();
-  const health = createClient<HealthClient>(contracts.health, service.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  const health = createClient<HealthClient>(contracts.health, service.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security: service.security });
   const deadline = Date.now() + timeoutMs;
   let gone = false;
   void service.exited.then(() => (gone = true));
