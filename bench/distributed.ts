@@ -52,7 +52,7 @@ export async function runDistributed(options: {
   const natsPid = childPids(process.pid, "nats-server")[0];
   const services: ServiceProcess[] = [];
   try {
-    const stage = { nats_url: nats.url };
+    const stage = { nats_url: nats.url, data_root: options.workDir }; // the manifest and every output folder are inside
     const start = (name: Parameters<typeof startService>[0], settings: Record<string, string>) => startService(name, settings, options.extraEnv);
     const fetcher = await start("fetcher", { ...stage, limit_allow_private_network: "True" });
     services.push(fetcher);

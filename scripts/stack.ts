@@ -30,6 +30,8 @@ function service(name: keyof typeof ports, env: Record<string, string> = {}): vo
     LAION_DL_HOST: "127.0.0.1",
     LAION_DL_PORT: String(ports[name]),
     LAION_DL_NATS_URL: natsUrl,
+    // Jobs may read manifests and write output folders under the checkout (or where this says).
+    LAION_DL_DATA_ROOT: process.env.LAION_DL_DATA_ROOT ?? root,
     ...env,
   });
 }

@@ -12,11 +12,14 @@ import {
   type ShardAssembly,
 } from "@laion-dl/pipeline";
 import { keyLayout, outputFolder, shardName } from "@laion-dl/shard";
+import { confinePath } from "./data-root.ts";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
 import { verifiedShardStats } from "./verified-shard.ts";
 
 export interface AssemblerWorkerOptions {
   readonly bus: Bus;
+  /** LAION_DL_DATA_ROOT: shards of a job whose output folder is elsewhere are refused (undefined: all). */
+  readonly dataRoot: string | undefined;
   /** Durable consumer shared by every assembler of the fleet. */
   readonly durable: string;
   /** Redelivery delay of a unit whose assembler went silent; heartbeats keep a live one. */
@@ -95,7 +98,8 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
       try {
         const job = (await bus.jobs.get(jobId)) as JobRecord | null;
         if (!job) throw new Error(`job ${jobId} is not recorded`);
-        const jobOptions = decodeOptions(job.options);
+        const recorded = decodeOptions(job.options);
+        const jobOptions = { ...recorded, output_folder: await confinePath(options.dataRoot, recorded.output_folder, "output_folder") };
         const layout = keyLayout(jobOptions.number_sample_per_shard, jobOptions.oom_shard_count);
         const folder = outputFolder(jobOptions.output_folder);
         const key = shardKey(jobId, shardId);

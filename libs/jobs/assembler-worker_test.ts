@@ -21,6 +21,7 @@ test("assembler-worker: saturated stages shrink the window, relaxed ones let it 
   const worker = await startAssemblerWorker({
     bus,
     durable: "worker-test",
+    dataRoot: undefined,
     ackWaitMs: 5_000,
     maxShards: 1,
     window: 64,

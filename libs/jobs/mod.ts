@@ -1,4 +1,5 @@
 export { decodeOptions, encodeOptions, jobIdOf, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
+export { confineJobPaths, confinePath, PathConfinementError, readDataRoot } from "./data-root.ts";
 export { ingestJob, type IngestControl, type IngestResult } from "./ingest-job.ts";
 export { jobStatus, type JobStatus } from "./job-status.ts";
 export {

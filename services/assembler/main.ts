@@ -13,7 +13,7 @@ import {
   type FetchServiceClient,
   type TransformServiceClient,
 } from "@laion-dl/grpc";
-import { startAssemblerWorker, type AssemblerWorker } from "@laion-dl/jobs";
+import { readDataRoot, startAssemblerWorker, type AssemblerWorker } from "@laion-dl/jobs";
 import type { SampleStages } from "@laion-dl/pipeline";
 import { createRemoteStages } from "@laion-dl/stages";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
@@ -53,6 +53,8 @@ const log = createLogger("assembler");
 try {
   const config = readServiceConfig(SPECS) as unknown as Config;
   const security = readTransportSecurity();
+  const dataRoot = readDataRoot();
+  if (dataRoot === undefined) log.warn("no_data_root", { message: "LAION_DL_DATA_ROOT is not set: every shard is refused until it names the shared volume" });
   const contracts = await loadContracts();
   // One set of remote stages per distinct transform and HTTP setting (jobs usually share one).
   const stages = new Map<string, SampleStages & { close(): Promise<void> }>();
@@ -95,6 +97,7 @@ try {
   worker = await startAssemblerWorker({
     bus,
     durable: config.durable,
+    dataRoot,
     ackWaitMs: config.ack_wait_ms,
     maxDeliveries: config.max_deliveries,
     maxShards: config.max_shards,

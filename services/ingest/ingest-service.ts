@@ -1,12 +1,11 @@
-import { access } from "node:fs/promises";
 import type { Bus } from "@laion-dl/bus";
 import { OptionError, parseDownloadOptions, policyViolations, refuseUnknownOptions, stageOptionsOf, type DownloadOptions, type FetchPolicy } from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
-import { decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
+import { confineJobPaths, decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
 
 /** NATS away (restarting, partitioned) is a reason to call again, not an internal error. */
-const BUS_UNAVAILABLE = { BusError: GrpcStatus.UNAVAILABLE };
+const STATUS_BY_ERROR_NAME = { BusError: GrpcStatus.UNAVAILABLE, PathConfinementError: GrpcStatus.INVALID_ARGUMENT };
 
 export interface IngestService {
   readonly handlers: IngestServiceHandlers;
@@ -20,7 +19,7 @@ export interface IngestService {
 }
 
 /** SubmitJob starts reading a manifest into shard units in the background; GetJob reports progress. */
-export function createIngestService(bus: Bus, options: { maxOutstanding: number; policy: FetchPolicy; log: Logger }): IngestService {
+export function createIngestService(bus: Bus, options: { maxOutstanding: number; policy: FetchPolicy; dataRoot: string | undefined; log: Logger }): IngestService {
   const running = new Map<string, Promise<void>>();
   const stopping = new AbortController();
   const start = (download: DownloadOptions, jobId: string) => {
@@ -31,19 +30,27 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
       .finally(() => running.delete(jobId));
     running.set(jobId, ingest);
   };
+  // Paths resolved inside the data root before anything is read or created; a missing manifest
+  // inside it is NOT_FOUND, any path outside it INVALID_ARGUMENT whether it exists or not.
+  const confined = async (download: DownloadOptions): Promise<DownloadOptions> => {
+    const { manifest, outputFolder } = await confineJobPaths(options.dataRoot, { manifest: download.url_list, outputFolder: download.output_folder }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `manifest not found: ${download.url_list}`);
+        throw error;
+      },
+    );
+    return { ...download, url_list: manifest, output_folder: outputFolder };
+  };
   return {
     handlers: {
       SubmitJob: unaryHandler(async (request) => {
-        const download = submittedOptions(request.manifest_path, request.options_json, options.policy);
-        await access(download.url_list).catch(() => {
-          throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `manifest not found: ${download.url_list}`);
-        });
+        const download = await confined(submittedOptions(request.manifest_path, request.options_json, options.policy));
         const jobId = jobIdOf(download);
         if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
         start(download, jobId);
         const status = await jobStatus(bus, jobId);
         return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
-      }, BUS_UNAVAILABLE),
+      }, STATUS_BY_ERROR_NAME),
       GetJob: unaryHandler(async (request) => {
         const status = await jobStatus(bus, request.job_id);
         if (!status) throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `no job ${request.job_id}`);
@@ -56,15 +63,18 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
           successes: status.successes,
           error: status.error ?? "",
         };
-      }, BUS_UNAVAILABLE),
+      }, STATUS_BY_ERROR_NAME),
     },
     async resumeInterrupted() {
       const resumed: string[] = [];
       for (const jobId of await bus.jobs.keys()) {
         const job = (await bus.jobs.get(jobId)) as JobRecord | null;
         if (job?.state !== "ingesting" || running.has(jobId)) continue;
+        // Recorded before this ingest's data root was set as it is now: checked again.
+        const download = await confined(decodeOptions(job.options)).catch((error: unknown) => options.log.error("job_refused", { jobId, error: String(error) }));
+        if (!download) continue;
         options.log.info("job_resumed", { jobId });
-        start(decodeOptions(job.options), jobId);
+        start(download, jobId);
         resumed.push(jobId);
       }
       return resumed;

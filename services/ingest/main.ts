@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { connectBus } from "@laion-dl/bus";
 import { FETCH_POLICY_SPECS, fetchPolicyOf, readServiceConfig, type OptionSpec } from "@laion-dl/config";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, readTransportSecurity, startGrpcServer } from "@laion-dl/grpc";
+import { readDataRoot } from "@laion-dl/jobs";
 import { createLogger, exitOnBootFailure, exitOnSignal } from "@laion-dl/telemetry";
 import { createIngestService } from "./ingest-service.ts";
 
@@ -21,9 +22,11 @@ try {
   const config = values as unknown as { host: string; port: number; nats_url: string; max_outstanding: number; grace_ms: number };
   const policy = fetchPolicyOf(values);
   const security = readTransportSecurity();
+  const dataRoot = readDataRoot();
+  if (dataRoot === undefined) log.warn("no_data_root", { message: "LAION_DL_DATA_ROOT is not set: every job is refused until it names the shared volume" });
   const contracts = await loadContracts();
   const bus = await connectBus({ servers: config.nats_url.split(","), name: `ingest-${hostname()}-${process.pid}` });
-  const ingest = createIngestService(bus, { maxOutstanding: config.max_outstanding, policy, log });
+  const ingest = createIngestService(bus, { maxOutstanding: config.max_outstanding, policy, dataRoot, log });
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,

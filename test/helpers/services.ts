@@ -2,6 +2,7 @@
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, readTransportSecurity, type HealthClient, type TransportSecurity } from "@laion-dl/grpc";
 import { startServiceProcess } from "@laion-dl/testing";
@@ -47,7 +48,8 @@ export async function startService(
 /** Spawns the service on 127.0.0.1 (a free port unless given) without waiting for it. */
 export async function spawnService(name: ServiceName, settings: Record<string, string | number>, port?: number): Promise<ServiceProcess> {
   port ??= await freePort();
-  const env: Record<string, string> = { LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port) };
+  // Every test's manifests and output folders are made under the temporary directory.
+  const env: Record<string, string> = { LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(port), LAION_DL_DATA_ROOT: tmpdir() };
   for (const [key, value] of Object.entries(settings)) env[`LAION_DL_${key.toUpperCase()}`] = String(value);
   const spawned = startServiceProcess(name, env);
   running.add(spawned.child);
