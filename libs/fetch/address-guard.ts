@@ -39,24 +39,33 @@ for (const [network, prefix] of [
 
 /**
  * Whether `address` (an IPv4 or IPv6 literal) is private, loopback, link-local, unique-local,
- * metadata or otherwise not a public unicast address. IPv4 inside IPv6 (mapped ::ffff:a.b.c.d,
- * NAT64 64:ff9b::/96) is judged by the IPv4 address it carries. Anything unparseable is refused.
+ * metadata or otherwise not a public unicast address. IPv6 forms that carry an IPv4 address are
+ * judged by it: IPv4-compatible ::a.b.c.d, mapped ::ffff:a.b.c.d, SIIT ::ffff:0:a.b.c.d, NAT64
+ * 64:ff9b::a.b.c.d and 6to4 2002:AABB:CCDD::; local-use NAT64 64:ff9b:1::/48 is refused whole.
+ * Anything unparseable is refused.
  */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return PRIVATE.check(address, "ipv4");
   if (family !== 6) return true;
   if (PRIVATE.check(address, "ipv6")) return true; // BlockList also matches ::ffff:a.b.c.d against IPv4 rules
-  const nat64 = embeddedNat64(address);
-  return nat64 !== null && PRIVATE.check(nat64, "ipv4");
+  const groups = expandIpv6(address);
+  if (!groups) return true;
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups[2] === 1) return true;
+  const embedded = embeddedIpv4(groups);
+  return embedded !== null && PRIVATE.check(embedded, "ipv4");
 }
 
-/** The IPv4 address in a NAT64 well-known-prefix address (64:ff9b::a.b.c.d), else null. */
-function embeddedNat64(address: string): string | null {
-  const groups = expandIpv6(address);
-  if (!groups || groups[0] !== 0x64 || groups[1] !== 0xff9b || groups.slice(2, 6).some((g) => g !== 0)) return null;
-  const [high, low] = [groups[6]!, groups[7]!];
-  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+/** The IPv4 address an IPv6 address carries by one of the well-known translations, else null. */
+function embeddedIpv4(groups: readonly number[]): string | null {
+  const zero = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  const dotted = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+  const [g0, g1, g2, , g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  if (zero(0, 5) && (g5 === 0 || g5 === 0xffff)) return dotted(g6, g7); // ::a.b.c.d, ::ffff:a.b.c.d
+  if (zero(0, 4) && g4 === 0xffff && g5 === 0) return dotted(g6, g7); // ::ffff:0:a.b.c.d
+  if (g0 === 0x64 && g1 === 0xff9b && zero(2, 6)) return dotted(g6, g7); // 64:ff9b::/96
+  if (g0 === 0x2002) return dotted(g1, g2); // 6to4
+  return null;
 }
 
 /** Eight 16-bit groups of an IPv6 literal (dotted IPv4 tail and "::" allowed). */

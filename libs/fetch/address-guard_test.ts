@@ -30,6 +30,17 @@ const cases: ReadonlyArray<readonly [address: string, refused: boolean]> = [
   ["64:ff9b::8.8.8.8", false],
   ["2606:4700:4700::1111", false],
   ["2001:db8::1", true],
+  ["::127.0.0.1", true], // IPv4-compatible
+  ["::a9fe:a9fe", true],
+  ["::8.8.8.8", false],
+  ["::ffff:0:127.0.0.1", true], // SIIT
+  ["::ffff:0:8.8.8.8", false],
+  ["2002:a9fe:a9fe::", true], // 6to4 of 169.254.169.254
+  ["2002:7f00:1::1", true],
+  ["2002:0808:0808::1", false],
+  ["64:ff9b::127.0.0.1", true],
+  ["64:ff9b:1::a9fe:a9fe", true], // local-use NAT64: never public
+  ["64:ff9b:1:2::8.8.8.8", true],
   ["not an address", true],
 ];
 

@@ -11,7 +11,7 @@ import {
   type SampleStages,
   type ShardAssembly,
 } from "@laion-dl/pipeline";
-import { keyLayout, outputFolder, shardName } from "@laion-dl/shard";
+import { keyLayout, lockShard, outputFolder, shardName, type FolderLock } from "@laion-dl/shard";
 import { confinePath } from "./data-root.ts";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
 import { verifiedShardStats } from "./verified-shard.ts";
@@ -93,6 +93,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
     const abort = new AbortController();
     const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
     let assembly: ShardAssembly | undefined;
+    let shardLock: FolderLock | undefined;
     let park: ((error: string) => Promise<void>) | undefined;
     const settled = (async (): Promise<"finished" | "handed-back" | "parked"> => {
       try {
@@ -115,6 +116,8 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
           await lease.ack();
           return "finished";
         }
+        // Refused while an embedded run writes the folder: the unit comes back later.
+        shardLock = await lockShard(folder, shardName(layout, shardId), `a fleet assembler (job ${jobId})`);
         const rows = (await bus.inputs.get(jobId, shardId)) as SampleInput[];
         assembly = assembleShard(
           {
@@ -166,6 +169,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         clearInterval(heartbeat);
         active.delete(shardKey(jobId, shardId));
         shardSlots.release();
+        await shardLock?.release();
       }
     })();
     active.set(shardKey(jobId, shardId), { lease, rowsDone: () => assembly?.rowsDone() ?? 0, abort, settled });

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fingerprintOf, jsonValue, parseDownloadOptions, type DownloadOptions } from "@laion-dl/config";
 import { isManifestUrl, manifestBytes } from "@laion-dl/manifest";
-import type { OutputFolder } from "@laion-dl/shard";
+import { readNoFollow, replaceFile, type OutputFolder } from "@laion-dl/shard";
 
 /**
  * An output folder remembers the job that fills it (its job file): the manifest's identity
@@ -57,10 +57,7 @@ export async function claimJobFolder(folder: OutputFolder, options: DownloadOpti
     if (manifestChanges.length === 0) return;
   }
   await mkdir(folder.workDir, { recursive: true });
-  const path = folder.jobFile;
-  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, JSON.stringify(current, null, 2));
-  await rename(temp, path);
+  await replaceFile(folder.jobFile, JSON.stringify(current, null, 2));
 }
 
 /** The options of the job recorded in an output folder (which may have moved since). */
@@ -71,7 +68,7 @@ export async function recordedJobOptions(folder: OutputFolder): Promise<Download
 }
 
 async function readJobFile(folder: OutputFolder): Promise<JobFile | null> {
-  const text = await readFile(folder.jobFile, "utf8").catch((error: NodeJS.ErrnoException) => {
+  const text = await readNoFollow(folder.jobFile).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return null;
     throw error;
   });

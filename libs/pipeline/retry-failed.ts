@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
-import { outputFolder as outputFolderOf, readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, type ShardStats } from "@laion-dl/shard";
+import { outputFolder as outputFolderOf, readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, withOutputFolderLock, type ShardStats } from "@laion-dl/shard";
 import { claimJobFolder, recordedJobOptions } from "./job-file.ts";
 import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
 import { embeddedContext } from "./embedded-stages.ts";
@@ -32,6 +32,10 @@ export interface RetrySummary {
  * JSON types of additional columns. Only the webdataset format keeps the images to copy.
  */
 export async function retryFailed(outputFolder: string, hooks: RetryHooks = {}, signal?: AbortSignal): Promise<RetrySummary> {
+  return withOutputFolderLock(outputFolderOf(outputFolder), "laion-dl retry-failed", () => retryLocked(outputFolder, hooks, signal));
+}
+
+async function retryLocked(outputFolder: string, hooks: RetryHooks, signal: AbortSignal | undefined): Promise<RetrySummary> {
   const folder = outputFolderOf(outputFolder);
   const options = await recordedJobOptions(folder);
   if (options.output_format !== "webdataset") {

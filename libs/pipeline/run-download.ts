@@ -1,8 +1,8 @@
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DownloadOptions } from "@laion-dl/config";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
-import { keyLayout, outputFolder, removeShard, shardName, verifyShard } from "@laion-dl/shard";
+import { clearOutputFolder, keyLayout, outputFolder, readNoFollow, removeShard, replaceFile, shardName, verifyShard, withOutputFolderLock } from "@laion-dl/shard";
 import { claimJobFolder } from "./job-file.ts";
 import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
 import { createLimiter } from "./limiter.ts";
@@ -49,14 +49,19 @@ export class DownloadInterrupted extends Error {
  * journaled, then it rejects with DownloadInterrupted.
  */
 export async function runDownload(options: DownloadOptions, hooks: DownloadHooks = {}, signal?: AbortSignal): Promise<DownloadSummary> {
+  // One writer per folder: a second run stops here, told who holds it.
+  return withOutputFolderLock(outputFolder(options.output_folder), "an embedded laion-dl run", () => downloadLocked(options, hooks, signal));
+}
+
+async function downloadLocked(options: DownloadOptions, hooks: DownloadHooks, signal: AbortSignal | undefined): Promise<DownloadSummary> {
   const started = performance.now();
   const folder = outputFolder(options.output_folder);
   const { root: outputDir, recordDir } = folder;
-  if (options.incremental_mode === "overwrite") await rm(outputDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
+  if (options.incremental_mode === "overwrite") await clearOutputFolder(folder);
   await claimJobFolder(folder, options);
   await removeTempFiles(outputDir);
   await removeTempFiles(recordDir);
+  await removeTempFiles(folder.workDir);
 
   const runner = createShardRunner(options, hooks.onSample);
   const layout = keyLayout(options.number_sample_per_shard, options.oom_shard_count);
@@ -176,7 +181,7 @@ class ManifestIndex {
   static async load(path: string): Promise<ManifestIndex> {
     let entries: Record<string, IndexEntry> = {};
     try {
-      const parsed = JSON.parse(await readFile(path, "utf8")) as { shards?: unknown };
+      const parsed = JSON.parse(await readNoFollow(path)) as { shards?: unknown };
       if (typeof parsed.shards === "object" && parsed.shards !== null) entries = parsed.shards as Record<string, IndexEntry>;
     } catch {
       // none yet, or torn: read the manifest from the start
@@ -196,11 +201,7 @@ class ManifestIndex {
       return this.writing;
     }
     this.entries[name] = entry;
-    const write = this.writing.then(async () => {
-      const temp = `${this.path}.tmp`;
-      await writeFile(temp, JSON.stringify({ shards: this.entries }));
-      await rename(temp, this.path);
-    });
+    const write = this.writing.then(() => replaceFile(this.path, JSON.stringify({ shards: this.entries })));
     this.writing = write.catch(() => {}); // a failed write fails its shard's run, not the later writes
     return write;
   }

@@ -24,7 +24,8 @@ export function createDigestFile(path: string): DigestFile {
       callback(null, chunk);
     },
   });
-  const done = pipeline(input, createWriteStream(path)).then(async () => {
+  // A fresh temporary name, created exclusively: never written through a symlink.
+  const done = pipeline(input, createWriteStream(path, { flags: "wx" })).then(async () => {
     await fsync(path);
     return { sha256: hash.digest("hex"), bytes };
   });

@@ -1,7 +1,7 @@
-import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import type { SampleRecord } from "./sample.ts";
+import { openNoFollow } from "./safe-files.ts";
 
 /*
  * A shard's samples spill here as they complete, so an open shard costs disk, not memory, and a
@@ -44,8 +44,9 @@ export class ShardJournal {
 
   /** Opens (or recovers) the journal of a shard of at most `capacity` rows. */
   static async open(path: string, capacity: number): Promise<ShardJournal> {
-    // Not "a": positioned writes on an O_APPEND descriptor would ignore their position.
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT);
+    // Not "a": positioned writes on an O_APPEND descriptor would ignore their position. Never
+    // through a symlink: recovery truncates the file.
+    const file = await openNoFollow(path);
     const journal = new ShardJournal(file, capacity, 0);
     await journal.#recover();
     return journal;

@@ -14,3 +14,5 @@ export type { ShardStats } from "./stats.ts";
 export { removeShard, verifyShard, writeShardRecord, type ShardRecord } from "./shard-record.ts";
 export { readTarSamples, type TarSample } from "./tar-reader.ts";
 export { outputFolder, WORK_DIR, type OutputFolder } from "./output-folder.ts";
+export { clearOutputFolder, lockShard, OutputFolderLockedError, withOutputFolderLock, type FolderLock } from "./folder-lock.ts";
+export { readNoFollow, replaceFile } from "./safe-files.ts";

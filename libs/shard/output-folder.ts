@@ -19,14 +19,20 @@ export interface OutputFolder {
   readonly recordDir: string;
   /** Where each finished shard's rows end in the manifest. */
   readonly manifestIndex: string;
+  /** The embedded run's lock on the whole folder (folder-lock.ts). */
+  readonly lockFile: string;
+  /** Assemblers' locks on the shards they own. */
+  readonly shardLockDir: string;
   journal(shardName: string): string;
   record(shardName: string): string;
+  shardLock(shardName: string): string;
 }
 
 export function outputFolder(root: string): OutputFolder {
   const workDir = join(root, WORK_DIR);
   const journalDir = join(workDir, "journal");
   const recordDir = join(workDir, "shards");
+  const shardLockDir = join(workDir, "locks");
   return {
     root,
     workDir,
@@ -34,7 +40,10 @@ export function outputFolder(root: string): OutputFolder {
     journalDir,
     recordDir,
     manifestIndex: join(workDir, "manifest-index.json"),
+    lockFile: join(workDir, "lock"),
+    shardLockDir,
     journal: (shardName) => join(journalDir, `${shardName}.journal`),
     record: (shardName) => join(recordDir, `${shardName}.json`),
+    shardLock: (shardName) => join(shardLockDir, `${shardName}.lock`),
   };
 }

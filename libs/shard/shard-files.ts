@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { JournalSample } from "./journal.ts";
+import { writeNew } from "./safe-files.ts";
 import { sampleKey, shardName, type KeyLayout } from "./keys.ts";
 import { createParquetWriter, type ParquetShardWriter } from "./parquet-writer.ts";
 import { pythonJsonDumps } from "./python-json.ts";
@@ -105,7 +106,7 @@ export async function openShardWriter(outputDir: string, spec: ShardSpec, option
       const tar = tarFile ? await tarFile.finish() : NO_ARCHIVE;
       const parquet = parquetFile ? await parquetFile.finish() : NO_ARCHIVE;
       const stats = counter.finish(startTime, endTime);
-      await writeFile(statsTemp, JSON.stringify(stats, null, 4));
+      await writeNew(statsTemp, JSON.stringify(stats, null, 4));
       await fsync(statsTemp);
       if (tarFile) await rename(tarTemp, join(outputDir, `${name}.tar`));
       if (format === "files") {

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fsync } from "./digest-file.ts";
+import { readNoFollow, replaceFile } from "./safe-files.ts";
 import type { OutputFormat } from "./shard-files.ts";
 
 /**
@@ -18,11 +18,7 @@ export interface ShardRecord {
 
 export async function writeShardRecord(recordDir: string, record: ShardRecord): Promise<void> {
   await mkdir(recordDir, { recursive: true });
-  const path = join(recordDir, `${record.name}.json`);
-  const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, JSON.stringify(record, null, 2));
-  await fsync(temp);
-  await rename(temp, path);
+  await replaceFile(join(recordDir, `${record.name}.json`), JSON.stringify(record, null, 2));
 }
 
 /**
@@ -39,7 +35,7 @@ export async function verifyShard(
 ): Promise<string | null> {
   let record: ShardRecord;
   try {
-    record = JSON.parse(await readFile(join(recordDir, `${name}.json`), "utf8")) as ShardRecord;
+    record = JSON.parse(await readNoFollow(join(recordDir, `${name}.json`))) as ShardRecord;
   } catch {
     return "no checksum record";
   }

@@ -101,9 +101,10 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
   }
 
   const geometry = computeGeometry(originalWidth, originalHeight, options.resizeMode, options.imageSize, options.resizeOnlyIfBigger);
-  // keep_ratio on a 1x10000 strip would otherwise build a 256x2560000 image.
+  // keep_ratio on a 1x10000 strip would otherwise build a 256x2560000 image, and border pads a
+  // 10000x1 strip to a 10000x10000 canvas: both the resized image and the output canvas count.
   const resized = geometry.resize ?? { width: originalWidth, height: originalHeight };
-  if (resized.width * resized.height > MAX_IMAGE_PIXELS) throw new TransformFailure(PIXEL_LIMIT_MESSAGE);
+  if (Math.max(resized.width * resized.height, geometry.width * geometry.height) > MAX_IMAGE_PIXELS) throw new TransformFailure(PIXEL_LIMIT_MESSAGE);
   if (
     options.skipReencode &&
     !geometry.resize && !geometry.pad && !geometry.crop && !orient &&

@@ -63,6 +63,8 @@ test("transform: undecodable and out-of-bounds images fail with img2dataset's me
     { name: "pdf", input: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\n"), options, message: "unsupported image format: pdf" },
     // A 1x4000 strip scaled so its short side is 256 would be a billion-pixel output.
     { name: "output bomb", input: await solid(1, 4000, "png"), options: { ...options, resizeMode: "keep_ratio" as const, imageSize: 256 }, message: "image exceeds pixel limit" },
+    // A 10000x1 strip bordered to 20000 px: a 2-row resize but a 400 Mpx padded canvas.
+    { name: "padded canvas bomb", input: await solid(10_000, 1, "png"), options: { ...options, resizeMode: "border" as const, imageSize: 20_000, encodeFormat: "png" as const }, message: "image exceeds pixel limit" },
   ];
   for (const c of cases) {
     await assert.rejects(transformImage(c.input, c.options), (error: unknown) => {
