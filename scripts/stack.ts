@@ -42,7 +42,7 @@ function stop(code: number): void {
   stopping = true;
   for (const child of children.reverse()) child.kill("SIGTERM");
   setTimeout(() => process.exit(code), 25_000).unref();
-  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve))))).then(
+  void Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve))))).then(
     () => process.exit(code),
   );
 }

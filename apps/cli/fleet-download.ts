@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectBus } from "@laion-dl/bus";
+import { connectBus, readNatsAuth } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
 import { ingestJob, jobStatus, type JobStatus } from "@laion-dl/jobs";
 import type { ProgressOutput } from "./download-command.ts";
@@ -15,7 +15,7 @@ const POLL_MS = 500;
  * records finished shards, not samples). Output lands where the assemblers see `output_folder`.
  */
 export async function fleetDownload(natsUrl: string, options: DownloadOptions, output: ProgressOutput): Promise<JobStatus> {
-  const bus = await connectBus({ servers: natsUrl.split(","), name: `laion-dl-cli-${process.pid}` });
+  const bus = await connectBus({ servers: natsUrl.split(","), name: `laion-dl-cli-${process.pid}`, auth: readNatsAuth() });
   try {
     const ingested = await ingestJob(bus, options, { maxOutstanding: 64 });
     console.log(`job ${ingested.jobId}: ${ingested.shardsTotal} shards, ${ingested.shardsPublished} queued for the fleet`);

@@ -1,6 +1,7 @@
 import { connect, Events, StorageType, type JetStreamManager, type KV, type NatsConnection, type ObjectStore } from "nats";
 import { attempt, BusError } from "./errors.ts";
 import { createKvStore, type KvStore } from "./kv-store.ts";
+import type { NatsAuth } from "./nats-auth.ts";
 import { busNames, type BusNames } from "./names.ts";
 import { createShardInputStore, type ShardInputStore } from "./shard-inputs.ts";
 import { createNatsSignals, type Signals } from "./signals.ts";
@@ -26,6 +27,8 @@ export interface ConnectBusOptions {
   name: string;
   /** Namespace of every stream, bucket and subject; default "LAION_DL". */
   streamPrefix?: string;
+  /** Credentials and TLS (readNatsAuth); default none. */
+  auth?: NatsAuth;
   /** How long to keep trying to connect and set up the streams; default 10 000 ms. */
   connectTimeoutMs?: number;
 }
@@ -48,7 +51,7 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     });
   // The server may still be starting, or (clustered) still electing a JetStream leader.
   const nc = await retryUntil(deadline, failed, () =>
-    connect({ servers, name, timeout: Math.max(1, Math.min(2_000, deadline - Date.now())), maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS }),
+    connect({ ...options.auth, servers, name, timeout: Math.max(1, Math.min(2_000, deadline - Date.now())), maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS }),
   );
   let assets: Assets;
   try {

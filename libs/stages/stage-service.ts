@@ -1,5 +1,5 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { connectBus, startSaturationAdverts, type Bus } from "@laion-dl/bus";
+import { connectBus, readNatsAuth, startSaturationAdverts, type Bus } from "@laion-dl/bus";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer, type TransportSecurity } from "@laion-dl/grpc";
 import { exitOnSignal, type Logger } from "@laion-dl/telemetry";
 
@@ -47,7 +47,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
   server.stopping.addEventListener("abort", () => void service.drain());
   log.info("listening", { port: server.port, instance: config.instance, concurrency: config.concurrency }); // NOT_SERVING until NATS is up
 
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `${options.name}-${config.instance}` });
+  const bus = await connectBus({ servers: config.nats_url.split(","), name: `${options.name}-${config.instance}`, auth: readNatsAuth() });
   log.info("bus_connected", { nats_url: config.nats_url });
   const undoStage = options.withBus?.(bus);
   const stopAdverts = startSaturationAdverts(bus.signals, {

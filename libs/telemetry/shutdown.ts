@@ -3,12 +3,14 @@ import type { Logger } from "./logger.ts";
 /**
  * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0; exits 1 if stopping fails or
  * outlasts `graceMs` (Kubernetes kills the pod at the end of its grace period anyway, so it is
- * better to say so ourselves). A second signal while stopping forces the exit.
+ * better to say so ourselves). A second signal while stopping forces the exit. Returns the same
+ * stop for other reasons to end the process (an assembler's Drain).
  */
-export function exitOnSignal(stop: () => Promise<void>, options: { graceMs: number; log: Logger }): void {
+export function exitOnSignal(stop: () => Promise<void>, options: { graceMs: number; log: Logger }): (reason: string) => void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: string) => {
     if (stopping) {
+      if (signal !== "SIGTERM" && signal !== "SIGINT") return;
       options.log.error("forced_exit", { signal });
       process.exit(1);
     }
@@ -32,6 +34,7 @@ export function exitOnSignal(stop: () => Promise<void>, options: { graceMs: numb
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  return onSignal;
 }
 
 /** Boot failures (bad config, unreachable NATS) end the process with one clear line and exit 2. */

@@ -30,7 +30,8 @@ process.once("exit", () => {
   for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-export async function startNatsServer(options: { storeDir?: string } = {}): Promise<NatsServerProcess> {
+/** `configFile`: a nats-server config (authorization, TLS …) applied under the launcher's flags. */
+export async function startNatsServer(options: { storeDir?: string; configFile?: string } = {}): Promise<NatsServerProcess> {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "laion-dl-nats-"));
   if (options.storeDir === undefined) ownedDirs.add(storeDir);
 
@@ -40,7 +41,7 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await spawnReady(port, storeDir);
+      child = await spawnReady(port, storeDir, options.configFile);
     } catch (error) {
       if (!(error instanceof PortInUseError) || attempt === 5) throw error;
     }
@@ -63,7 +64,7 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
       // After a SIGKILL the port is free at once; the retries cover a slow socket release.
       for (let attempt = 1; current === undefined; attempt++) {
         try {
-          current = await spawnReady(port, storeDir);
+          current = await spawnReady(port, storeDir, options.configFile);
         } catch (error) {
           if (!(error instanceof PortInUseError) || attempt === 20) throw error;
           await new Promise((resolve) => setTimeout(resolve, 100));
@@ -89,8 +90,8 @@ function freePort(): Promise<number> {
 }
 
 /** Spawns nats-server and resolves once it logs that it is ready (JetStream state recovered). */
-function spawnReady(port: number, storeDir: string): Promise<ChildProcess> {
-  const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
+function spawnReady(port: number, storeDir: string, configFile?: string): Promise<ChildProcess> {
+  const args = [...(configFile ? ["-c", configFile] : []), "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir];
   const child = spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { connectBus } from "@laion-dl/bus";
+import { connectBus, readNatsAuth } from "@laion-dl/bus";
 import { readServiceConfig, stageOptionsOf, type DownloadOptions, type OptionSpec } from "@laion-dl/config";
 import {
   createClient,
@@ -76,17 +76,26 @@ try {
     return remote;
   };
   let worker: AssemblerWorker | undefined;
+  let stopFollowing = (): void => {};
+  let stopProcess = (_reason: string): void => {};
+  const lifecycle = {
+    draining() {
+      stopFollowing();
+      server.health.setAllServing(false);
+    },
+    drained: () => stopProcess("Drain"),
+  };
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
     security,
     warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
-    services: [{ definition: contracts.assembler, implementation: createAssemblerService(() => worker, config.grace_ms) }],
+    services: [{ definition: contracts.assembler, implementation: createAssemblerService(() => worker, config.grace_ms, lifecycle) }],
   });
   log.info("listening", { port: server.port }); // health stays NOT_SERVING until NATS and the stages answer
 
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `assembler-${hostname()}-${process.pid}` });
+  const bus = await connectBus({ servers: config.nats_url.split(","), name: `assembler-${hostname()}-${process.pid}`, auth: readNatsAuth() });
   const probes = [
     createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),
     createClient<TransformServiceClient>(contracts.transform, config.transformer_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),
@@ -107,9 +116,9 @@ try {
   });
   const running = worker;
   const unsubscribe = bus.signals.onSaturation((advert) => running.observeSaturation(advert));
-  const stopFollowing = followReadiness(server.health, () => bus.connected && stagesReady());
+  stopFollowing = followReadiness(server.health, () => bus.connected && stagesReady());
   log.info("serving", { port: server.port });
-  exitOnSignal(
+  stopProcess = exitOnSignal(
     async () => {
       // Stop taking shards first, then finish or hand back the ones in progress.
       stopFollowing();

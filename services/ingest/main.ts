@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { connectBus } from "@laion-dl/bus";
+import { connectBus, readNatsAuth } from "@laion-dl/bus";
 import { FETCH_POLICY_SPECS, fetchPolicyOf, readServiceConfig, type OptionSpec } from "@laion-dl/config";
 import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, loadContracts, readTransportSecurity, startGrpcServer } from "@laion-dl/grpc";
 import { readDataRoot } from "@laion-dl/jobs";
@@ -25,7 +25,7 @@ try {
   const dataRoot = readDataRoot();
   if (dataRoot === undefined) log.warn("no_data_root", { message: "LAION_DL_DATA_ROOT is not set: every job is refused until it names the shared volume" });
   const contracts = await loadContracts();
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `ingest-${hostname()}-${process.pid}` });
+  const bus = await connectBus({ servers: config.nats_url.split(","), name: `ingest-${hostname()}-${process.pid}`, auth: readNatsAuth() });
   const ingest = createIngestService(bus, { maxOutstanding: config.max_outstanding, policy, dataRoot, log });
   const server = await startGrpcServer({
     host: config.host,

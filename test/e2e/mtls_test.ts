@@ -75,11 +75,11 @@ before(async () => {
   await writeManifest(manifest, rows, "json");
 
   const tls = { tls_cert: certs.cert, tls_key: certs.key, tls_ca: certs.ca, auth_token: TOKEN };
-  const fetcher = await startService("fetcher", { ...tls, nats_url: nats.url, allow_private_network: "True" });
+  const fetcher = await startService("fetcher", { ...tls, nats_url: nats.url, limit_allow_private_network: "True" });
   const transformer = await startService("transformer", { ...tls, nats_url: nats.url, fetcher_addresses: fetcher.address });
   const [assembler, ingest] = await Promise.all([
     startService("assembler", { ...tls, nats_url: nats.url, fetcher_addresses: fetcher.address, transformer_addresses: transformer.address }),
-    startService("ingest", { ...tls, nats_url: nats.url }),
+    startService("ingest", { ...tls, nats_url: nats.url, limit_allow_private_network: "True" }),
   ]);
   fleet = { fetcher, transformer, assembler, ingest };
 });
