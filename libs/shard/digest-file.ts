@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { withPath } from "./safe-files.ts";
 
 /** A file being written whose sha256 is computed on the way to disk. */
 export interface DigestFile {
@@ -25,10 +26,15 @@ export function createDigestFile(path: string): DigestFile {
     },
   });
   // A fresh temporary name, created exclusively: never written through a symlink.
-  const done = pipeline(input, createWriteStream(path, { flags: "wx" })).then(async () => {
-    await fsync(path);
-    return { sha256: hash.digest("hex"), bytes };
-  });
+  const done = pipeline(input, createWriteStream(path, { flags: "wx" })).then(
+    async () => {
+      await fsync(path);
+      return { sha256: hash.digest("hex"), bytes };
+    },
+    (error: unknown) => {
+      throw withPath(error, path);
+    },
+  );
   done.catch(() => {}); // the writer awaits `done`; this only avoids an unhandled rejection before then
   return {
     input,

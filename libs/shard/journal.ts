@@ -1,7 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import type { SampleRecord } from "./sample.ts";
-import { openNoFollow } from "./safe-files.ts";
+import { openNoFollow, withPath } from "./safe-files.ts";
 
 /*
  * A shard's samples spill here as they complete, so an open shard costs disk, not memory, and a
@@ -27,6 +27,7 @@ export interface JournalSample {
 
 export class ShardJournal {
   readonly #file: FileHandle;
+  readonly #path: string;
   readonly #offsets: Float64Array;
   readonly #lengths: Uint32Array;
   #end: number;
@@ -35,8 +36,9 @@ export class ShardJournal {
   readonly #recent = new Map<number, { meta: Buffer; image: Buffer }>();
   #recentBytes = 0;
 
-  private constructor(file: FileHandle, capacity: number, end: number) {
+  private constructor(file: FileHandle, path: string, capacity: number, end: number) {
     this.#file = file;
+    this.#path = path;
     this.#offsets = new Float64Array(capacity).fill(-1);
     this.#lengths = new Uint32Array(capacity);
     this.#end = end;
@@ -47,7 +49,7 @@ export class ShardJournal {
     // Not "a": positioned writes on an O_APPEND descriptor would ignore their position. Never
     // through a symlink: recovery truncates the file.
     const file = await openNoFollow(path);
-    const journal = new ShardJournal(file, capacity, 0);
+    const journal = new ShardJournal(file, path, capacity, 0);
     await journal.#recover();
     return journal;
   }
@@ -80,7 +82,9 @@ export class ShardJournal {
     // The length claims the row now; the offset, which makes has() true, waits for the bytes,
     // as the shard writer reads a row back as soon as has() says it is there.
     this.#lengths[row] = bodyLength;
-    await this.#file.writev([header, ...body], offset);
+    await this.#file.writev([header, ...body], offset).catch((error: unknown) => {
+      throw withPath(error, this.#path);
+    });
     this.#offsets[row] = offset;
     this.#count++;
     this.#remember(row, { meta, image: sample.image });

@@ -40,12 +40,37 @@ export async function replaceFile(path: string, data: string): Promise<void> {
 
 /** Creates `path` with `data`; fails if anything, a symlink included, is already there. */
 export async function writeNew(path: string, data: string | Buffer): Promise<void> {
-  const file = await open(path, CREATE_NEW, 0o644);
+  const file = await open(path, CREATE_NEW, 0o644).catch((error: unknown) => {
+    throw withPath(error, path);
+  });
   try {
-    await file.writeFile(data);
+    await file.writeFile(data).catch((error: unknown) => {
+      throw withPath(error, path);
+    });
   } finally {
     await file.close();
   }
+}
+
+/** File-system errors a user can act on, in the words `df` and `ls -l` use. */
+const ACTIONABLE: Readonly<Record<string, string>> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+};
+
+/**
+ * The error with the path it concerns, for a full disk or a permission problem (Node's write
+ * errors do not say which file): "no space left on device writing /data/out/.laion-dl/journal/…".
+ * The code stays, so the gRPC edge still maps EACCES to PERMISSION_DENIED.
+ */
+export function withPath(error: unknown, path: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const words = code === undefined ? undefined : ACTIONABLE[code];
+  if (words === undefined || (error as Error).message.includes(path)) return error;
+  return Object.assign(new Error(`${words} writing ${path} (${code})`, { cause: error }), { code, path });
 }
 
 /** Creates each directory (with its parents) and checks that none of them is a symlink. */

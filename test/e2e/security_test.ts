@@ -1,6 +1,7 @@
 // Issue #13's findings, each tried again the way it was found, against real services on loopback:
 // every case is now refused or handled. (TLS, mutual TLS and the token: mtls_test.ts.)
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -182,6 +183,32 @@ describe("security: output folders (finding 2 and 5)", () => {
     const rows = await readParquetRows(output);
     assert.deepEqual(rows.map((row) => row.status), Array(24).fill("success"));
   });
+});
+
+test("security: a full disk (a 300 KiB tmpfs) stops the run with 'no space left on device' and the file's path, no unhandled rejection (finding 6)", async (t) => {
+  const disk = join(work, "small-disk");
+  await mkdir(disk);
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k", "tmpfs", disk], { stdio: "ignore" });
+  } catch {
+    t.skip("mounting a tmpfs needs root");
+    return;
+  }
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const pngs = join(work, "pngs.json");
+    await writeManifest(pngs, rowsOf(60, (i) => imagePath({ kind: "photo", format: "png", width: 256, height: 256, seed: i })), "json");
+    await assert.rejects(runDownload(embedded(join(disk, "out"), { url_list: pngs, image_size: 256, resize_mode: "no", encode_format: "png", number_sample_per_shard: 20 })), {
+      message: new RegExp(`^no space left on device writing ${disk}/out/\\S+ \\(ENOSPC\\)$`),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a stray rejection would surface by now
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    execFileSync("umount", [disk]);
+  }
 });
 
 test("security: IPv6 forms that embed a private IPv4 address are refused like it (finding 7)", async () => {
