@@ -205,10 +205,20 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
     async drain(graceMs) {
       state = "draining";
       stopTaking.abort();
+      // The shards held now are the drain's, and the grace period starts now: the loop may be
+      // waiting for a shard slot, which only frees once one of them settles.
+      const shards = new Set(active.values());
+      let graceOver = false;
+      const timer = setTimeout(() => {
+        graceOver = true;
+        active.forEach((shard) => shard.abort.abort());
+      }, graceMs);
       await loop;
-      const shards = [...active.values()];
-      const timer = setTimeout(() => shards.forEach((shard) => shard.abort.abort()), graceMs);
-      const outcomes = await Promise.all(shards.map(async (shard) => [shard.lease.unit.shardId, await shard.settled] as const));
+      for (const shard of active.values()) {
+        shards.add(shard); // taken just as the drain began
+        if (graceOver) shard.abort.abort();
+      }
+      const outcomes = await Promise.all([...shards].map(async (shard) => [shard.lease.unit.shardId, await shard.settled] as const));
       clearTimeout(timer);
       await consumer.close();
       state = "stopped";
