@@ -3,6 +3,8 @@ import { describeOption, DOWNLOAD_OPTION_SPECS, IGNORED_OPTIONS, parseDownloadOp
 import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { startProgress } from "./progress.ts";
+import type { Metrics } from "@laion-dl/telemetry";
+import { metricsPortOption, withMetrics } from "./metrics-option.ts";
 import { formatRate, formatSummary } from "./shard-lines.ts";
 import { createRunProgress } from "./run-progress.ts";
 
@@ -45,7 +47,7 @@ export function stdoutProgress(intervalSeconds: number): ProgressOutput {
   return { live: process.stdout.isTTY === true, intervalSeconds };
 }
 
-export async function download(options: DownloadOptions, output: ProgressOutput, signal?: AbortSignal): Promise<DownloadSummary> {
+export async function download(options: DownloadOptions, output: ProgressOutput, signal?: AbortSignal, metrics?: Metrics): Promise<DownloadSummary> {
   const manifest = await checkManifest(options.url_list, checkOptionsOf(options));
   const manifestBytes = manifest.compressed ? null : (await manifest.bytes.describe()).size;
   const progress = createRunProgress(options.number_sample_per_shard, manifestBytes);
@@ -59,8 +61,14 @@ export async function download(options: DownloadOptions, output: ProgressOutput,
         firstShardId ??= Math.floor(row.index / options.number_sample_per_shard);
         progress.onRowRead(row);
       },
-      onSample: progress.onSample,
+      onSample: metrics
+        ? (sample) => {
+            progress.onSample(sample);
+            metrics.sampleDone(sample.record.status, sample.record.errorMessage);
+          }
+        : progress.onSample,
       onShardWritten(shard) {
+        metrics?.shardWritten(shard.tar.bytes + shard.parquet.bytes);
         progress.shardDone();
         if (Number(shard.name) === firstShardId) {
           const warning = sameFailureWarning(shard.name, shard.stats);
@@ -121,17 +129,19 @@ export function downloadCommand(): Command {
     .description("download a {caption, url} manifest into img2dataset-compatible webdataset shards")
     .addOption(new Option("--nats <url>", "run the job on a fleet (ingest here, assemblers elsewhere) instead of in this process"))
     .addOption(new Option("--progress_interval <seconds>", "seconds between progress lines when stdout is not a terminal").default("30"))
-    .action(async ({ nats, progress_interval, ...values }: Record<string, unknown>) => {
+    .addOption(metricsPortOption())
+    .action(async ({ nats, progress_interval, metrics_port, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
       const output = stdoutProgress(progressIntervalOf(progress_interval));
       if (typeof nats !== "string") {
-        await untilInterrupted((signal) => download(options, output, signal));
+        await withMetrics(metrics_port, (metrics) => untilInterrupted((signal) => download(options, output, signal, metrics)));
         return;
       }
       await checkManifest(options.url_list, checkOptionsOf(options));
       // Loaded only here: an embedded download needs neither the NATS client nor the fleet's code.
       const { fleetDownload } = await import("./fleet-download.ts");
-      const status = await fleetDownload(nats, options, output);
+      // The fleet's services count the samples; this process's metrics are its own (CPU, memory).
+      const status = await withMetrics(metrics_port, () => fleetDownload(nats, options, output));
       if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });
 }

@@ -6,6 +6,7 @@ import { downloadCommand } from "./download-command.ts";
 import { fetchManifestCommand } from "./fetch-manifest-command.ts";
 import { reportCommand } from "./report-command.ts";
 import { retryFailedCommand } from "./retry-failed-command.ts";
+import { submitCommand } from "./submit-command.ts";
 
 const program = new Command("laion-dl")
   .description("Turn a {caption, url} manifest into a byte-identical, img2dataset-compatible webdataset")
@@ -14,6 +15,7 @@ const program = new Command("laion-dl")
   .addCommand(convertCommand())
   .addCommand(reportCommand())
   .addCommand(retryFailedCommand())
+  .addCommand(submitCommand())
   .addCommand(demoCommand());
 
 try {

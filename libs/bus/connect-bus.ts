@@ -31,6 +31,8 @@ export interface ConnectBusOptions {
   auth?: NatsAuth;
   /** How long to keep trying to connect and set up the streams; default 10 000 ms. */
   connectTimeoutMs?: number;
+  /** Told each time the client has reconnected (for laion_dl_nats_reconnects_total). */
+  onReconnect?(): void;
 }
 
 const RECONNECT_WAIT_MS = 500;
@@ -65,7 +67,10 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Disconnect) connected = false;
-      else if (status.type === Events.Reconnect) connected = true;
+      else if (status.type === Events.Reconnect) {
+        connected = true;
+        options.onReconnect?.();
+      }
     }
   })();
   const workQueue = createWorkQueue(nc.jetstream(), assets.jsm, names);

@@ -9,6 +9,8 @@ export interface HostBackoff {
   wait(host: string): Promise<void>;
   /** Holds requests to `host` until the given time; a shorter hold never shortens a longer one. */
   hold(host: string, untilEpochMs: number): void;
+  /** Hosts held back now (laion_dl_host_backoffs). */
+  inForce(): number;
 }
 
 export function createHostBackoff(): HostBackoff {
@@ -28,6 +30,15 @@ export function createHostBackoff(): HostBackoff {
     },
     hold(host, untilEpochMs) {
       if (untilEpochMs > (holds.get(host) ?? 0)) holds.set(host, untilEpochMs);
+    },
+    inForce() {
+      const now = Date.now();
+      let count = 0;
+      for (const [host, until] of holds) {
+        if (until > now) count++;
+        else holds.delete(host); // a hold nobody waited out
+      }
+      return count;
     },
   };
 }

@@ -1,6 +1,7 @@
 // Contracts (proto/laion_dl/v1) and the server/client kit every service's main uses.
 export { loadContracts, SERVICE_NAMES, type Contracts } from "./contracts.ts";
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions, type ServiceRegistration } from "./server.ts";
+export { countCalls } from "./call-counter.ts";
 export { followReadiness, type HealthReporter } from "./health.ts";
 export { createClient, isChannelReady, ROUND_ROBIN_SERVICE_CONFIG, waitForReady, type ClientOptions } from "./client.ts";
 export { clientTarget, GrpcTargetError } from "./client-target.ts";

@@ -1,4 +1,10 @@
-import { Server, type ChannelOptions, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  Server,
+  type ChannelOptions,
+  type ServerInterceptor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import type { Http2Server } from "node:http2";
 import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
@@ -38,6 +44,8 @@ export interface GrpcServerOptions {
   readonly packageDefinition?: PackageDefinition;
   /** Extra grpc-js server options (keepalive, grpc.max_connection_age_ms …); they override ours. */
   readonly serverOptions?: ChannelOptions;
+  /** Server interceptors, e.g. countCalls for metrics. */
+  readonly interceptors?: readonly ServerInterceptor[];
 }
 
 export interface GrpcServer {
@@ -69,7 +77,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const server = new Server({
     ...messageSizeOptions(options.maxMessageBytes),
     ...options.serverOptions,
-    ...(security.token ? { interceptors: [tokenCheck(security.token)] } : {}),
+    // Counters first, so that calls the token check refuses are counted too.
+    interceptors: [...(options.interceptors ?? []), ...(security.token ? [tokenCheck(security.token)] : [])],
   });
   const names = new Set<string>(options.serviceNames);
   for (const { definition, implementation } of options.services) {

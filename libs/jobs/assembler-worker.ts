@@ -7,12 +7,14 @@ import {
   assemblyOptionsOf,
   fromArray,
   type SampleInput,
+  type SampleOutcome,
   type Limiter,
   type SampleStages,
   type ShardAssembly,
 } from "@laion-dl/pipeline";
 import { keyLayout, lockShard, outputFolder, shardName, type FolderLock } from "@laion-dl/shard";
 import { confinePath } from "./data-root.ts";
+import type { Metrics } from "@laion-dl/telemetry";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
 import { verifiedShardStats } from "./verified-shard.ts";
 
@@ -36,6 +38,8 @@ export interface AssemblerWorkerOptions {
   /** The fetch/transform stages for a job's options (remote clients in a fleet). */
   stagesFor(options: DownloadOptions): SampleStages;
   log(event: string, fields?: Record<string, unknown>): void;
+  /** Counts samples, shards written and shards taken on a redelivery; absent: nothing is counted. */
+  readonly metrics?: Metrics;
 }
 
 export interface ShardProgress {
@@ -71,7 +75,7 @@ const ADVERT_TTL_MS = 5_000;
  * to redelivery, and the journal spares the next assembler the samples already fetched.
  */
 export async function startAssemblerWorker(options: AssemblerWorkerOptions): Promise<AssemblerWorker> {
-  const { bus } = options;
+  const { bus, metrics } = options;
   const consumer = await bus.workQueue.consume({ durable: options.durable, ackWaitMs: options.ackWaitMs });
   const window = createLimiter(options.window);
   const shardSlots = createLimiter(options.maxShards);
@@ -90,6 +94,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
 
   const take = (lease: WorkLease): void => {
     const { jobId, shardId } = lease.unit;
+    if (lease.deliveryCount > 1) metrics?.shardRedelivered();
     const abort = new AbortController();
     const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
     let assembly: ShardAssembly | undefined;
@@ -128,12 +133,14 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
             ...assemblyOptionsOf(jobOptions),
             stages: options.stagesFor(jobOptions),
             window: windowFor(jobId, jobOptions.thread_count),
+            ...(metrics ? { onSample: ({ record }: SampleOutcome) => metrics.sampleDone(record.status, record.errorMessage) } : {}),
           },
           shardId,
           fromArray(rows),
           abort.signal,
         );
         const written = await assembly.done;
+        metrics?.shardWritten(written.tar.bytes + written.parquet.bytes);
         const record: ShardRecord = {
           status: "done",
           generation,
@@ -156,6 +163,7 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
             await park(message);
             await lease.ack();
             options.log("shard_parked", { jobId, shardId, deliveries: lease.deliveryCount, error: message });
+            metrics?.shardParked();
             return "parked";
           } catch {
             // NATS did not answer: handed back below, and parked on a later delivery.

@@ -1,6 +1,7 @@
 import { OptionError, policyViolations, type FetchPolicy } from "@laion-dl/config";
 import type { FetcherPool } from "@laion-dl/fetch";
 import { toFailure, type FetchRequest__Output, type FetchResponse, type FetchServiceHandlers } from "@laion-dl/grpc";
+import { timed, type StageMeter } from "@laion-dl/telemetry";
 import { createRequestStreamServer } from "./request-stream-server.ts";
 import { fetchOptionsFromProto } from "./stage-options.ts";
 
@@ -13,6 +14,8 @@ export interface FetchServiceOptions {
   readonly concurrency: number;
   /** Told the number of downloads in flight each time it changes. */
   onActivity?(inFlight: number): void;
+  /** Times and counts the downloads (laion_dl_fetch_*, laion_dl_downloaded_bytes_total). */
+  readonly meter?: StageMeter;
 }
 
 export interface FetchService {
@@ -51,7 +54,7 @@ export function createFetchService(options: FetchServiceOptions): FetchService {
       const violations = policyViolations(policy, http);
       if (violations.length > 0) return { id, failure: { message: REFUSED_PREFIX + violations.join("; "), retryable: false } };
       try {
-        const { body, retries } = await fetchers.fetch(url, http);
+        const { body, retries } = await timed(options.meter, () => fetchers.fetch(url, http), (done) => done.body.length);
         return { id, body, retries };
       } catch (error) {
         return { id, failure: toFailure(error) };

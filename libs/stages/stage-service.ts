@@ -1,9 +1,9 @@
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { connectBus, readNatsAuth, startSaturationAdverts, type Bus } from "@laion-dl/bus";
-import { DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer, type TransportSecurity } from "@laion-dl/grpc";
-import { exitOnSignal, type Logger } from "@laion-dl/telemetry";
+import { countCalls, DEFAULT_MAX_MESSAGE_BYTES, followReadiness, startGrpcServer, type TransportSecurity } from "@laion-dl/grpc";
+import { exitOnSignal, type Logger, type Telemetry, type TelemetryConfig } from "@laion-dl/telemetry";
 
-export interface StageServiceConfig {
+export interface StageServiceConfig extends TelemetryConfig {
   readonly host: string;
   readonly port: number;
   readonly nats_url: string;
@@ -20,6 +20,8 @@ export interface StageServiceOptions {
   readonly log: Logger;
   /** The server's TLS and token (readTransportSecurity at boot). */
   readonly security: TransportSecurity;
+  /** From startTelemetry: its metrics, if any, count this server's gRPC calls and NATS reconnects too. */
+  readonly telemetry: Telemetry;
   /** What else the stage does over NATS; returns what to undo once the server has drained. */
   withBus?(bus: Bus): () => Promise<void> | void;
   /** What else must answer before the stage serves (a transformer's fetchers); default nothing. */
@@ -35,6 +37,7 @@ export interface StageServiceOptions {
  */
 export async function runStageService(options: StageServiceOptions): Promise<void> {
   const { config, log, service } = options;
+  const { metrics } = options.telemetry;
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
@@ -42,12 +45,18 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
     warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     services: [{ definition: options.definition, implementation: service.handlers as UntypedServiceImplementation }],
+    interceptors: metrics ? [countCalls(metrics.grpcCallEnded)] : [],
   });
   // Shutdown aborts `stopping`: streams stop taking requests, answer what they hold and end.
   server.stopping.addEventListener("abort", () => void service.drain());
   log.info("listening", { port: server.port, instance: config.instance, concurrency: config.concurrency }); // NOT_SERVING until NATS is up
 
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `${options.name}-${config.instance}`, auth: readNatsAuth() });
+  const bus = await connectBus({
+    servers: config.nats_url.split(","),
+    name: `${options.name}-${config.instance}`,
+    auth: readNatsAuth(),
+    onReconnect: metrics?.natsReconnected,
+  });
   log.info("bus_connected", { nats_url: config.nats_url });
   const undoStage = options.withBus?.(bus);
   const stopAdverts = startSaturationAdverts(bus.signals, {
@@ -69,6 +78,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
       await undoStage?.();
       await options.close?.();
       await bus.close();
+      await options.telemetry.close();
     },
     { graceMs: config.grace_ms + 2_000, log },
   );

@@ -5,6 +5,7 @@ import { digestsOf, FetchFailure, type Download } from "@laion-dl/fetch";
 import { toFailure, type TransformRequest__Output, type TransformResponse, type TransformServiceHandlers } from "@laion-dl/grpc";
 import { createLimiter, transformOptionsOf } from "@laion-dl/pipeline";
 import { TransformFailure, transformImage } from "@laion-dl/transform";
+import { timed, type StageMeter } from "@laion-dl/telemetry";
 import { createRequestStreamServer } from "./request-stream-server.ts";
 import { fetchOptionsFromProto, transformOptionsFromProto } from "./stage-options.ts";
 
@@ -19,6 +20,8 @@ export interface TransformServiceOptions {
    * images sent in requests wait in the caller rather than here.
    */
   readonly maxRequests?: number;
+  /** Times and counts the image transforms (laion_dl_transform_*). */
+  readonly meter?: StageMeter;
 }
 
 export interface TransformService {
@@ -50,7 +53,7 @@ export function createTransformService(options: TransformServiceOptions = {}): T
   const transformed = async (id: number, image: Buffer, proto: TransformRequest__Output["options"]): Promise<TransformResponse> => {
     await imageSlots.acquire();
     try {
-      const result = await transformImage(image, transformOptionsOf(transformOptionsFromProto(proto)));
+      const result = await timed(options.meter, () => transformImage(image, transformOptionsOf(transformOptionsFromProto(proto))));
       return {
         id,
         image: {

@@ -13,3 +13,4 @@ export { startServiceProcess, type ServiceProcess } from "./service-process.ts";
 export { createRandom, hashString, pick, randomInt } from "./prng.ts";
 export { waitFor } from "./wait-for.ts";
 export { createTestCertificates, type TestCertificates } from "./certificates.ts";
+export { metricValue, scrapeMetrics, type MetricFamily } from "./scrape-metrics.ts";

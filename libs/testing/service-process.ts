@@ -42,7 +42,7 @@ export function startServiceProcess(name: string, env: Record<string, string>, a
     child,
     lines,
     exited,
-    waitForEvent(event, timeoutMs = 10_000) {
+    waitForEvent(event, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const line = lines.find((candidate) => candidate.event === event);

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { FETCH_POLICY_SPECS, fetchPolicyOf, readServiceConfig, type FetchPolicy, type OptionSpec } from "@laion-dl/config";
 import type { StageServiceConfig } from "@laion-dl/stages";
+import { TELEMETRY_SPECS } from "@laion-dl/telemetry";
 
 export const FETCHER_SPECS: readonly OptionSpec<string>[] = [
   { name: "host", kind: "string", default: "127.0.0.1", help: "address to listen on (beyond loopback: TLS or a token, or LAION_DL_INSECURE=True)" },
@@ -10,6 +11,7 @@ export const FETCHER_SPECS: readonly OptionSpec<string>[] = [
   { name: "concurrency", kind: "int", default: 128, min: 1, max: 65_536, help: "downloads in flight at once, over every stream" },
   // Each request carries its job's HTTP options; these are the most a job may ask for.
   ...FETCH_POLICY_SPECS,
+  ...TELEMETRY_SPECS,
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, max: 3_600_000, help: "time allowed to finish downloads in flight on stop" },
 ];
 

@@ -1,7 +1,7 @@
 import { createFetcher, createFetcherPool, createHostBackoff, fetcherOptionsOf } from "@laion-dl/fetch";
 import { loadContracts, readTransportSecurity } from "@laion-dl/grpc";
 import { createFetchService, runStageService } from "@laion-dl/stages";
-import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
+import { createLogger, exitOnBootFailure, startTelemetry } from "@laion-dl/telemetry";
 import { readFetcherConfig } from "./config.ts";
 
 /** A peer's hold is capped like our own Retry-After handling: no signal parks a host for longer. */
@@ -17,7 +17,9 @@ try {
   const fetchers = createFetcherPool((options) =>
     createFetcher({ ...fetcherOptionsOf(options), hostBackoff, onThrottled: (host, untilEpochMs) => publishBackoff?.(host, untilEpochMs) }),
   );
-  const service = createFetchService({ fetchers, policy, concurrency: config.concurrency });
+  const telemetry = await startTelemetry(config, log);
+  telemetry.metrics?.observe("host_backoffs", () => hostBackoff.inForce());
+  const service = createFetchService({ fetchers, policy, concurrency: config.concurrency, meter: telemetry.metrics?.fetches });
   await runStageService({
     name: "fetcher",
     definition: contracts.fetch,
@@ -25,6 +27,7 @@ try {
     config,
     log,
     security: readTransportSecurity(),
+    telemetry,
     withBus(bus) {
       // One fetcher's 429/503 slows every fetcher for that host.
       publishBackoff = (host, untilEpochMs) => {

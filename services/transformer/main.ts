@@ -1,6 +1,6 @@
 import { createClient, isChannelReady, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, readTransportSecurity, type FetchServiceClient } from "@laion-dl/grpc";
 import { createRemoteStages, createTransformService, runStageService } from "@laion-dl/stages";
-import { createLogger, exitOnBootFailure } from "@laion-dl/telemetry";
+import { createLogger, exitOnBootFailure, startTelemetry } from "@laion-dl/telemetry";
 import { readTransformerConfig } from "./config.ts";
 
 /** libuv's default: sharp runs each image on one of these threads. */
@@ -14,7 +14,8 @@ try {
   // URL requests are downloaded by the fetcher fleet, so an original crosses one hop, not two.
   const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses, security });
   const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security });
-  const service = createTransformService({ concurrency: config.concurrency, fetch: (url, options) => fetchers.fetch(url, options) });
+  const telemetry = await startTelemetry(config, log);
+  const service = createTransformService({ concurrency: config.concurrency, fetch: (url, options) => fetchers.fetch(url, options), meter: telemetry.metrics?.transforms });
   // The pool is sized when the process starts (bin/laion-dl-service sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
   if (threadpool < config.concurrency) {
@@ -27,6 +28,7 @@ try {
     config,
     log,
     security,
+    telemetry,
     ready: () => isChannelReady(fetcherProbe),
     close: async () => {
       fetcherProbe.close();
