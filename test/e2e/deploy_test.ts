@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -198,8 +200,11 @@ test("deploy: the image's CMD starts each service with its Deployment's environm
   const envFromImage = Object.fromEntries(imageEnv.split(/\s+/).map((pair) => pair.split("=") as [string, string]));
   const ports: Partial<Record<ServiceName, number>> = {};
   for (const name of ["fetcher", "transformer", "assembler", "ingest"] as const) ports[name] = await freePort();
+  // The shared volume (mounted at /data in the pods) is a folder here.
+  const dataRoot = await mkdtemp(join(tmpdir(), "laion-dl-deploy-"));
   const local = (value: string) =>
     value
+      .replace(/^\/data$/, dataRoot)
       .replace("nats://nats:4222", nats.url)
       .replace(/dns:\/\/\/(fetcher|transformer):\d+/, (_, service: ServiceName) => `127.0.0.1:${ports[service]}`);
   for (const name of ["fetcher", "transformer", "assembler", "ingest"] as const) {
