@@ -48,6 +48,7 @@ test("grpc: received messages fill defaults, keep proto names, and tell an absen
       encode_format: "jpg",
       encode_quality: 0,
     },
+    fetch_options: null,
   });
 
   const zero = roundTrip({ options: { max_image_area: 0, max_aspect_ratio: 3 } });
