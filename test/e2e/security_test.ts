@@ -71,7 +71,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe("security: SubmitJob only reads and writes inside LAION_DL_DATA_ROOT (finding 1 and 6)", () => {
+describe("security: SubmitJob only reads and writes inside LAION_DL_DATA_ROOT and takes bounded options (finding 1, 4 and 6)", () => {
   const cases: [string, () => Promise<[string, Record<string, unknown> | string]>][] = [
     ["a manifest outside the root (/etc/shadow)", async () => ["/etc/shadow", { output_folder: join(work, "out-shadow") }]],
     ["an output folder outside the root (/root/.laion-dl-probe)", async () => [manifest, { output_folder: "/root/.laion-dl-probe" }]],
@@ -86,6 +86,20 @@ describe("security: SubmitJob only reads and writes inside LAION_DL_DATA_ROOT (f
     ],
     ["a directory as manifest_path", async () => [work, { output_folder: join(work, "out-dir") }]],
     ["malformed options_json", async () => [manifest, "{ not json"]],
+    // Finding 4: unbounded options that poisoned the fleet (the bounds are the option table's).
+    ...(
+      [
+        ["oom_shard_count", 1e9],
+        ["image_size", 1e9],
+        ["thread_count", 1e9],
+        ["timeout", 1e308],
+        ["encode_quality", 1000],
+        ["encode_quality", 0], // jpg (the default format) needs 1-100
+      ] as const
+    ).map(([name, value]): [string, () => Promise<[string, Record<string, unknown>]>] => [
+      `${name} ${value}`,
+      async () => [manifest, { output_folder: join(work, `out-${name}`), input_format: "json", [name]: value }],
+    ]),
   ];
   for (const [name, request] of cases) {
     test(`security: SubmitJob with ${name} is INVALID_ARGUMENT`, async () => {
