@@ -201,7 +201,7 @@ class ManifestIndex {
       return this.writing;
     }
     this.entries[name] = entry;
-    const write = this.writing.then(() => replaceFile(this.path, JSON.stringify({ shards: this.entries })));
+    const write = this.writing.then(() => replaceFile(this.path, JSON.stringify({ shards: this.entries }), { durable: false }));
     this.writing = write.catch(() => {}); // a failed write fails its shard's run, not the later writes
     return write;
   }

@@ -30,11 +30,14 @@ export async function openNoFollow(path: string): Promise<Awaited<ReturnType<typ
   }
 }
 
-/** Replaces `path` with `data` atomically: a fresh temporary file, fsynced, renamed over it. */
-export async function replaceFile(path: string, data: string): Promise<void> {
+/**
+ * Replaces `path` with `data` atomically: a fresh temporary file renamed over it, fsynced first
+ * unless `durable` is false (a cache such as the manifest index, rebuilt if lost).
+ */
+export async function replaceFile(path: string, data: string, { durable = true }: { durable?: boolean } = {}): Promise<void> {
   const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
   await writeNew(temp, data);
-  await fsync(temp);
+  if (durable) await fsync(temp);
   await rename(temp, path);
 }
 
