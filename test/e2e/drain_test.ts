@@ -69,11 +69,11 @@ test("drain: shards in flight are finished or handed back, and another assembler
   const events = () => assembler!.log.filter((line) => String(line.event).startsWith("shard")).map((line) => JSON.stringify(line)).join("\n");
   for (const shardId of inFlight) assert.ok(accounted.includes(shardId), `shard ${shardId} was in flight (${JSON.stringify(held)}): ${JSON.stringify(drained)}\n${events()}`);
   assert.ok(drained.handed_back_shards.length > 0, `a shard was cut short: ${JSON.stringify(drained)}`);
-  const after = await status();
-  assert.deepEqual([after.shards, after.in_flight], [[], 0]);
   client.close();
+  // Drained, the assembler exits for its orchestrator to replace (it takes nothing more)...
+  assert.equal(await assembler!.exited, 0);
 
-  // The drained assembler takes nothing more; another one finishes the job from the journals.
+  // ...and another one finishes the job from the journals.
   const replacement = await startService("assembler", {
     nats_url: nats.url, fetcher_addresses: fetcher!.address, transformer_addresses: transformer!.address, ack_wait_ms: "3000", grace_ms: "5000",
   });
