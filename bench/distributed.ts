@@ -103,7 +103,9 @@ async function runJob(
   const sampler = startSampler(pids);
   const started = performance.now();
   const job = jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, inputFormat: options.inputFormat, extra: options.jobExtra });
-  const { job_id } = await call<{ job_id: string }>((done) => client.SubmitJob({ manifest_path: options.manifest, options_json: JSON.stringify(job) }, done));
+  // The manifest travels as manifest_path; SubmitJob refuses it among the options.
+  const { url_list: _manifest, ...jobWithoutManifest } = job;
+  const { job_id } = await call<{ job_id: string }>((done) => client.SubmitJob({ manifest_path: options.manifest, options_json: JSON.stringify(jobWithoutManifest) }, done));
   const deadline = Date.now() + JOB_TIMEOUT_MS;
   let status: JobStatus__Output;
   for (;;) {

@@ -101,7 +101,11 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
   // One image per libvips thread and many images at once beats many threads per image.
   sharp.cache(false);
   sharp.concurrency(1);
-  const fetcher = createFetcher({ ...fetcherOptionsOf(options), bodyBudget: createByteBudget(options.max_inflight_bytes) });
+  const fetcher = createFetcher({
+    ...fetcherOptionsOf(options),
+    maxConnectionsPerOrigin: options.thread_count,
+    bodyBudget: createByteBudget(options.max_inflight_bytes),
+  });
   const embedded = createEmbeddedStages(fetcher, transformOptionsOf(options), {
     imageWorkers: options.processes_count,
     maxDownloads: options.thread_count,
