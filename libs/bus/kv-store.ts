@@ -43,10 +43,12 @@ export function createKvStore<T>(kv: KV, bucket: string): KvStore<T> {
     },
     async keys(prefix = "") {
       return attempt(`listing ${bucket}`, async () => {
-        const found: string[] = [];
+        // A Set: nats.js lists a key again when it is written while the listing runs (its consumer
+        // delivers the new revision too), which counted a shard finishing at that moment twice.
+        const found = new Set<string>();
         const filter = prefix.endsWith(".") ? `${prefix}>` : ">";
-        for await (const key of await kv.keys(filter)) if (key.startsWith(prefix)) found.push(key);
-        return found.sort();
+        for await (const key of await kv.keys(filter)) if (key.startsWith(prefix)) found.add(key);
+        return [...found].sort();
       });
     },
   };
