@@ -34,17 +34,7 @@ function statCpuSeconds(path: string, reaped = false): number | undefined {
 /** The live processes under `root` (children, grandchildren, …), from every /proc/<pid>/stat's parent. */
 export function descendantPids(root: number): number[] {
   const childrenOf = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), Number(entry)]);
-  }
+  for (const { pid, ppid } of liveProcesses()) childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), pid]);
   const found: number[] = [];
   for (let queue = [root]; queue.length > 0; ) {
     const children = childrenOf.get(queue.pop()!) ?? [];
@@ -216,7 +206,14 @@ export function cpuMeter(pid: number): { read(): number } {
 
 /** Pids of the direct children of `parent` whose command name is `comm` (e.g. "nats-server"). */
 export function childPids(parent: number, comm: string): number[] {
-  const pids: number[] = [];
+  return liveProcesses()
+    .filter((process) => process.name === comm && process.ppid === parent)
+    .map((process) => process.pid);
+}
+
+/** Every live process's pid, command name and parent, from /proc/<pid>/stat (those gone meanwhile are skipped). */
+function liveProcesses(): Array<{ pid: number; name: string; ppid: number }> {
+  const found: Array<{ pid: number; name: string; ppid: number }> = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -227,9 +224,9 @@ export function childPids(parent: number, comm: string): number[] {
     }
     const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (name === comm && ppid === parent) pids.push(Number(entry));
+    found.push({ pid: Number(entry), name, ppid });
   }
-  return pids;
+  return found;
 }
 
 /** CPU seconds all processes on the machine have used so far (every core; /proc/stat). */
