@@ -68,7 +68,11 @@ export async function runCpuBreakdown(
 
 /** true once `perf` runs, or why it cannot. */
 async function ensurePerf(log: (line: string) => void): Promise<true | string> {
-  const works = () => run("perf", ["--version"]).then(() => true, () => false);
+  const works = () =>
+    run("perf", ["--version"]).then(
+      () => true,
+      () => false,
+    );
   if (await works()) return true;
   log("  perf is missing: installing Debian's linux-perf with apt-get");
   const root = process.getuid?.() === 0;

@@ -53,8 +53,9 @@ export async function runCeiling(
       BENCH_PASSES: String(passes),
       BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
     });
-    const each = run.passes.map((pass) =>
-      `${pass.imagesPerSecond.toFixed(1)} img/s (CPU ${(pass.cpuSeconds / pass.seconds).toFixed(2)} cores, others ${(pass.otherCpuSeconds / pass.seconds).toFixed(2)})`,
+    const each = run.passes.map(
+      (pass) =>
+        `${pass.imagesPerSecond.toFixed(1)} img/s (CPU ${(pass.cpuSeconds / pass.seconds).toFixed(2)} cores, others ${(pass.otherCpuSeconds / pass.seconds).toFixed(2)})`,
     );
     log(`  sharp.concurrency ${run.concurrency} × ${run.jobs} jobs, UV_THREADPOOL_SIZE ${run.threadpool}: ${each.join(", ")}`);
     runs.push(run);

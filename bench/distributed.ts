@@ -96,16 +96,33 @@ export async function runDistributed(options: {
 async function runJob(
   client: IngestServiceClient,
   pids: Record<string, number>,
-  options: { manifest: string; inputFormat?: "json" | "tsv"; output: string; perShard: number; threadCount: number; fixturePid: number; jobExtra: Readonly<Record<string, string>> },
+  options: {
+    manifest: string;
+    inputFormat?: "json" | "tsv";
+    output: string;
+    perShard: number;
+    threadCount: number;
+    fixturePid: number;
+    jobExtra: Readonly<Record<string, string>>;
+  },
 ): Promise<DistributedRun> {
   const fixtureCpu = cpuMeter(options.fixturePid);
   const machine = machineMeter();
   const sampler = startSampler(pids);
   const started = performance.now();
-  const job = jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, inputFormat: options.inputFormat, extra: options.jobExtra });
+  const job = jobOptions({
+    manifest: options.manifest,
+    output: options.output,
+    perShard: options.perShard,
+    threadCount: options.threadCount,
+    inputFormat: options.inputFormat,
+    extra: options.jobExtra,
+  });
   // The manifest travels as manifest_path; SubmitJob refuses it among the options.
   const { url_list: _manifest, ...jobWithoutManifest } = job;
-  const { job_id } = await call<{ job_id: string }>((done) => client.SubmitJob({ manifest_path: options.manifest, options_json: JSON.stringify(jobWithoutManifest) }, done));
+  const { job_id } = await call<{ job_id: string }>((done) =>
+    client.SubmitJob({ manifest_path: options.manifest, options_json: JSON.stringify(jobWithoutManifest) }, done),
+  );
   const deadline = Date.now() + JOB_TIMEOUT_MS;
   let status: JobStatus__Output;
   for (;;) {

@@ -55,14 +55,25 @@ export async function runEmbedded(options: {
 }): Promise<EmbeddedRun> {
   await rm(options.output, { recursive: true, force: true });
   const flags = cliFlags(
-    jobOptions({ manifest: options.manifest, output: options.output, perShard: options.perShard, threadCount: options.threadCount, inputFormat: options.inputFormat, extra: options.jobExtra }),
+    jobOptions({
+      manifest: options.manifest,
+      output: options.output,
+      perShard: options.perShard,
+      threadCount: options.threadCount,
+      inputFormat: options.inputFormat,
+      extra: options.jobExtra,
+    }),
   );
   // bin/laion-dl passes LAION_DL_NODE_FLAGS to node (which refuses --cpu-prof in NODE_OPTIONS).
   const profiling = options.cpuProfDir ? { LAION_DL_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${options.cpuProfDir}` } : {};
   const fixtureCpu = cpuMeter(options.fixturePid);
   const machine = machineMeter();
   const started = performance.now();
-  const child = spawn(join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags], { cwd: REPO_ROOT, env: { ...process.env, ...options.extraEnv, ...profiling }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(REPO_ROOT, "bin", "laion-dl"), ["download", ...flags], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.extraEnv, ...profiling },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   killOnExit(child);
   options.onSpawn?.(child.pid!);
   // bin/laion-dl execs node, so the pid is the download process itself.

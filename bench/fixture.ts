@@ -6,9 +6,7 @@ import { killOnExit } from "./children.ts";
 import { BENCH_DIR, REPO_ROOT } from "./options.ts";
 
 export type FixtureRequest = { type: "warm"; urls: readonly string[] } | { type: "close" };
-export type FixtureReply =
-  | { type: "ready"; baseUrl: string }
-  | { type: "warmed"; bytes: number; seconds: number; failures: string[] };
+export type FixtureReply = { type: "ready"; baseUrl: string } | { type: "warmed"; bytes: number; seconds: number; failures: string[] };
 
 export interface FixtureProcess {
   readonly baseUrl: string;

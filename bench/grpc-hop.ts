@@ -21,7 +21,9 @@ type Stream = ClientDuplexStream<object, unknown>;
 type ServerStream = ServerDuplexStream<{ id: number }, object>;
 
 const IN_FLIGHT = 8;
-const { values } = parseArgs({ options: { size: { type: "string", default: "400000" }, count: { type: "string", default: "2000" }, serve: { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { size: { type: "string", default: "400000" }, count: { type: "string", default: "2000" }, serve: { type: "boolean" } },
+});
 const size = Number(values.size);
 const count = Number(values.count);
 const contracts = await loadContracts();
@@ -47,10 +49,20 @@ if (values.serve) {
   console.log(`one gRPC hop, ${count} messages of ${(size / 1e6).toFixed(2)} MB, ${IN_FLIGHT} in flight, loopback`);
   const image = Buffer.alloc(size, 9);
   const transformer = createClient<TransformServiceClient>(contracts.transform, address, limits);
-  await measure("image in the request (assembler → transformer)", child, () => transformer.Transform() as Stream, (id) => ({ id, image }));
+  await measure(
+    "image in the request (assembler → transformer)",
+    child,
+    () => transformer.Transform() as Stream,
+    (id) => ({ id, image }),
+  );
   transformer.close();
   const fetcher = createClient<FetchServiceClient>(contracts.fetch, address, limits);
-  await measure("image in the response (fetcher → assembler)  ", child, () => fetcher.Fetch() as Stream, (id) => ({ id, url: "-" }));
+  await measure(
+    "image in the response (fetcher → assembler)  ",
+    child,
+    () => fetcher.Fetch() as Stream,
+    (id) => ({ id, url: "-" }),
+  );
   fetcher.close();
   child.disconnect();
 }

@@ -17,14 +17,24 @@ export interface GeneratedManifest {
 
 export async function ensureIngestManifest(path: string, targetBytes: number): Promise<GeneratedManifest> {
   const metaPath = `${path}.meta.json`;
-  const kept = await readFile(metaPath, "utf8").then((text) => JSON.parse(text) as { version: number; targetBytes: number; bytes: number; rows: number }, () => undefined);
-  const size = await stat(path).then((s) => s.size, () => -1);
+  const kept = await readFile(metaPath, "utf8").then(
+    (text) => JSON.parse(text) as { version: number; targetBytes: number; bytes: number; rows: number },
+    () => undefined,
+  );
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => -1,
+  );
   if (kept && kept.version === GENERATOR_VERSION && kept.targetBytes === targetBytes && kept.bytes === size) {
     return { path, bytes: kept.bytes, rows: kept.rows, seconds: 0 };
   }
   const started = performance.now();
   let rows = 0;
-  await writeManifest(path, seedRows(targetBytes, () => rows++), "json");
+  await writeManifest(
+    path,
+    seedRows(targetBytes, () => rows++),
+    "json",
+  );
   const bytes = (await stat(path)).size;
   await writeFile(metaPath, JSON.stringify({ version: GENERATOR_VERSION, targetBytes, bytes, rows }));
   return { path, bytes, rows, seconds: (performance.now() - started) / 1000 };
@@ -45,24 +55,67 @@ function* seedRows(targetBytes: number, counted: () => void): Generator<{ captio
 }
 
 const SUBJECTS = [
-  "a small dog", "two cats", "a man", "a woman", "a group of people", "a red car", "an old truck", "a wooden table",
-  "a bowl of fruit", "a young girl", "a white horse", "a living room", "a city street", "a plate of food", "a vintage poster",
-  "a pair of shoes", "a blue dress", "a modern kitchen", "a mountain lake", "a bird",
+  "a small dog",
+  "two cats",
+  "a man",
+  "a woman",
+  "a group of people",
+  "a red car",
+  "an old truck",
+  "a wooden table",
+  "a bowl of fruit",
+  "a young girl",
+  "a white horse",
+  "a living room",
+  "a city street",
+  "a plate of food",
+  "a vintage poster",
+  "a pair of shoes",
+  "a blue dress",
+  "a modern kitchen",
+  "a mountain lake",
+  "a bird",
 ];
 const ACTIONS = [
-  "sitting on", "standing next to", "walking along", "lying on", "parked in front of", "hanging on", "displayed on",
-  "looking at", "playing with", "resting under",
+  "sitting on",
+  "standing next to",
+  "walking along",
+  "lying on",
+  "parked in front of",
+  "hanging on",
+  "displayed on",
+  "looking at",
+  "playing with",
+  "resting under",
 ];
 const PLACES = [
-  "a sandy beach", "the grass", "a busy street", "a white background", "a wooden floor", "a snowy hill", "the kitchen counter",
-  "a brick wall", "a green field", "the side of a building", "a sunny day", "a dark room",
+  "a sandy beach",
+  "the grass",
+  "a busy street",
+  "a white background",
+  "a wooden floor",
+  "a snowy hill",
+  "the kitchen counter",
+  "a brick wall",
+  "a green field",
+  "the side of a building",
+  "a sunny day",
+  "a dark room",
 ];
 const TAILS = [
-  "with trees in the background", "in black and white", "with a cloudy sky", "on a sunny afternoon", "next to a window",
-  "with a logo on it", "in a cartoon style", "with writing on the side", "at night", "near the water",
+  "with trees in the background",
+  "in black and white",
+  "with a cloudy sky",
+  "on a sunny afternoon",
+  "next to a window",
+  "with a logo on it",
+  "in a cartoon style",
+  "with writing on the side",
+  "at night",
+  "near the water",
 ];
 // Now and then what BLIP's captions and the seed's URLs hold too: quotes, backslashes, non-ASCII.
-const ODD = ['with the words "sale" on it', "a café sign that reads \\\"open\\\"", "with 日本語 text on it", "under a 🌈 rainbow"];
+const ODD = ['with the words "sale" on it', 'a café sign that reads \\"open\\"', "with 日本語 text on it", "under a 🌈 rainbow"];
 
 function caption(random: () => number, index: number): string {
   const target = 60 + Math.floor(random() * 61);
@@ -74,14 +127,20 @@ function caption(random: () => number, index: number): string {
 }
 
 const HOSTS = [
-  "https://i.pinimg.com/originals", "https://cdn.shopify.com/s/files/1/0235/8013/products", "https://images.squarespace-cdn.com/content/v1",
-  "http://www.example-photos.com/wp-content/uploads/2016/07", "https://ae01.alicdn.com/kf", "https://media.gettyimages.com/photos",
+  "https://i.pinimg.com/originals",
+  "https://cdn.shopify.com/s/files/1/0235/8013/products",
+  "https://images.squarespace-cdn.com/content/v1",
+  "http://www.example-photos.com/wp-content/uploads/2016/07",
+  "https://ae01.alicdn.com/kf",
+  "https://media.gettyimages.com/photos",
 ];
 
 function url(random: () => number, index: number): string {
   const target = 100 + Math.floor(random() * 101);
   let text = `${pick(random, HOSTS)}/${index.toString(36)}`;
   while (text.length < target - 24) text += `/${pick(random, SUBJECTS).replaceAll(" ", "-")}`;
-  text += `-${Math.floor(random() * 0xffffffff).toString(16).padStart(8, "0")}`;
+  text += `-${Math.floor(random() * 0xffffffff)
+    .toString(16)
+    .padStart(8, "0")}`;
   return `${text.slice(0, target - 4)}.jpg`;
 }

@@ -36,7 +36,7 @@ export function descendantPids(root: number): number[] {
   const childrenOf = new Map<number, number[]>();
   for (const { pid, ppid } of liveProcesses()) childrenOf.set(ppid, [...(childrenOf.get(ppid) ?? []), pid]);
   const found: number[] = [];
-  for (let queue = [root]; queue.length > 0; ) {
+  for (let queue = [root]; queue.length > 0;) {
     const children = childrenOf.get(queue.pop()!) ?? [];
     found.push(...children);
     queue.push(...children);

@@ -40,7 +40,10 @@ const BUCKETS: readonly (readonly [name: string, matches: (source: string, funct
   ["journal", (source) => /libs\/shard\/journal\.ts/.test(source)],
   ["tar/parquet", (source) => /\/node_modules\/(tar-stream|parquetjs-lite|thrift|streamx|b4a)\/|libs\/shard\//.test(source)],
   ["sharp JS", (source) => /\/node_modules\/sharp\/|libs\/transform\//.test(source)],
-  ["HTTP", (source) => /\/node_modules\/undici\/|node:internal\/deps\/undici|node:_http|node:net$|node:internal\/stream_base_commons|libs\/fetch\//.test(source)],
+  [
+    "HTTP",
+    (source) => /\/node_modules\/undici\/|node:internal\/deps\/undici|node:_http|node:net$|node:internal\/stream_base_commons|libs\/fetch\//.test(source),
+  ],
   ["manifest", (source) => /libs\/manifest\//.test(source)],
 ];
 const NOT_ATTRIBUTED = "(program): native, not attributed";

@@ -84,7 +84,11 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
 
   const rows = corpusRows("photo", fixture.baseUrl, options.photoRows, options.seed);
   const manifest = join(WORK_DIR, "photo.tsv");
-  await writeManifest(manifest, rows.map(({ url, caption }) => ({ url, caption })), "tsv");
+  await writeManifest(
+    manifest,
+    rows.map(({ url, caption }) => ({ url, caption })),
+    "tsv",
+  );
   const mix = corpusMix(rows);
   log(`photo profile: ${rows.length} rows (${manifest}); rendering or reading ${imageRows(rows).length} images…`);
   const warmed = await fixture.warm(imageRows(rows).map((row) => plainImageUrl(fixture.baseUrl, row.url)));
@@ -92,7 +96,9 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
   const images = imageRows(rows).length;
   log(
     `  ${images} images, ${mb(mix.bytes)} (${Math.round(mix.bytes / images / 1000)} KB each) in ${warmed.seconds.toFixed(0)} s; ` +
-      `${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; 404 ${pct(mix.failures?.notFound ?? 0)}, slow ${pct(mix.failures?.slow ?? 0)}`,
+      `${Object.entries(mix.formats)
+        .map(([f, s]) => `${f} ${pct(s)}`)
+        .join(", ")}; 404 ${pct(mix.failures?.notFound ?? 0)}, slow ${pct(mix.failures?.slow ?? 0)}`,
   );
   const photo: PhotoProfileResult = { corpus: { ...mix, warmSeconds: warmed.seconds }, embedded: [] };
   results.photo = photo;
@@ -126,9 +132,17 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
     const seed = options.seed;
     const wan = wanRows(rows, { seed, refusedBaseUrl: await closedLoopbackUrl() });
     const wanManifest = join(WORK_DIR, "photo-wan.tsv");
-    await writeManifest(wanManifest, wan.map(({ url, caption }) => ({ url, caption })), "tsv");
+    await writeManifest(
+      wanManifest,
+      wan.map(({ url, caption }) => ({ url, caption })),
+      "tsv",
+    );
     const fates = countFates(rows, seed);
-    log(`WAN profile: ${Object.entries(fates).map(([kind, n]) => `${kind} ${n}`).join(", ")} rows (${wanManifest}); default thread_count and timeout`);
+    log(
+      `WAN profile: ${Object.entries(fates)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(", ")} rows (${wanManifest}); default thread_count and timeout`,
+    );
     let instant = photo.embedded.find((series) => series.threadCount === undefined)?.best;
     if (!instant) {
       log("  the same manifest served instantly, for comparison:");
@@ -161,7 +175,10 @@ function logBreakdown({ run, perf, js }: CpuBreakdown, log: (line: string) => vo
   }
   if (js) {
     log(`  main thread (${js.file}), ${js.seconds.toFixed(1)} s profiled, by bucket (ms per image over ${run.successes} images):`);
-    for (const bucket of js.buckets) log(`    ${pct(bucket.share).padStart(6)}  ${((bucket.share * js.seconds * 1000) / Math.max(run.successes, 1)).toFixed(2).padStart(6)} ms  ${bucket.name}`);
+    for (const bucket of js.buckets)
+      log(
+        `    ${pct(bucket.share).padStart(6)}  ${((bucket.share * js.seconds * 1000) / Math.max(run.successes, 1)).toFixed(2).padStart(6)} ms  ${bucket.name}`,
+      );
   }
 }
 

@@ -41,7 +41,11 @@ const demoPhases = (["ceiling", "embedded", "small-shards", "distributed"] as co
 const rows = corpusRows("demo", fixture.baseUrl, options.rows, options.seed);
 const mix = corpusMix(rows);
 const manifest = join(WORK_DIR, "corpus.json");
-await writeManifest(manifest, rows.map(({ caption, url }) => ({ caption, url })), "json");
+await writeManifest(
+  manifest,
+  rows.map(({ caption, url }) => ({ caption, url })),
+  "json",
+);
 log(`fixture server (pid ${fixture.pid}) at ${fixture.baseUrl}; ${demoPhases ? `rendering or reading ${rows.length} images…` : "no phase of the demo corpus"}`);
 // The ingest manifest is written meanwhile: nothing is timed until both are done.
 const generating: Promise<GeneratedManifest | undefined> = options.skip.has("ingest")
@@ -52,11 +56,16 @@ mix.bytes = warmed.bytes;
 if (demoPhases) {
   log(
     `corpus: ${mix.rows} images, ${mb(mix.bytes)} rendered or read in ${warmed.seconds.toFixed(0)} s; long side ≤ 500 px ${pct(mix.small)}, ` +
-      `501–1599 px ${pct(mix.medium)}, ≥ 1600 px ${pct(mix.large)}; ${Object.entries(mix.formats).map(([f, s]) => `${f} ${pct(s)}`).join(", ")}; alpha ${pct(mix.alpha)}`,
+      `501–1599 px ${pct(mix.medium)}, ≥ 1600 px ${pct(mix.large)}; ${Object.entries(mix.formats)
+        .map(([f, s]) => `${f} ${pct(s)}`)
+        .join(", ")}; alpha ${pct(mix.alpha)}`,
   );
 }
 const generated = await generating;
-if (generated) log(`ingest manifest: ${mb(generated.bytes)}, ${generated.rows} rows ${generated.seconds ? `generated in ${generated.seconds.toFixed(0)} s` : "(kept from an earlier run)"}`);
+if (generated)
+  log(
+    `ingest manifest: ${mb(generated.bytes)}, ${generated.rows} rows ${generated.seconds ? `generated in ${generated.seconds.toFixed(0)} s` : "(kept from an earlier run)"}`,
+  );
 
 const results: BenchResults = {
   machine,
@@ -65,7 +74,13 @@ const results: BenchResults = {
   totalSeconds: 0,
 };
 
-const corpusSettings = (kind: CorpusKind) => ({ kind, baseUrl: fixture.baseUrl, rows: kind === "demo" ? options.rows : options.photoRows, seed: options.seed, jobExtra: options.jobExtra });
+const corpusSettings = (kind: CorpusKind) => ({
+  kind,
+  baseUrl: fixture.baseUrl,
+  rows: kind === "demo" ? options.rows : options.photoRows,
+  seed: options.seed,
+  jobExtra: options.jobExtra,
+});
 
 /** Before each timed run: at least a second's pause, and a quiet machine if it comes soon enough. */
 const quiet = () => waitForQuiet(options.quietWait, log);
@@ -176,7 +191,9 @@ if (generated) {
   log(`  @laion-dl/manifest: ${laionDl.mbPerSecond.toFixed(1)} MB/s, ${laionDl.rows} rows in ${laionDl.seconds.toFixed(1)} s, peak RSS ${mb(laionDl.peakRss)}`);
   await quiet();
   const streamJson = await runIngestReader("stream-json", generated.path);
-  log(`  stream-json:        ${streamJson.mbPerSecond.toFixed(1)} MB/s, ${streamJson.rows} rows in ${streamJson.seconds.toFixed(1)} s, peak RSS ${mb(streamJson.peakRss)}`);
+  log(
+    `  stream-json:        ${streamJson.mbPerSecond.toFixed(1)} MB/s, ${streamJson.rows} rows in ${streamJson.seconds.toFixed(1)} s, peak RSS ${mb(streamJson.peakRss)}`,
+  );
   if (laionDl.rows !== streamJson.rows || laionDl.urlChars !== streamJson.urlChars) {
     throw new Error(`the readers disagree: ${laionDl.rows} vs ${streamJson.rows} rows, ${laionDl.urlChars} vs ${streamJson.urlChars} URL characters`);
   }

@@ -65,7 +65,9 @@ async function becomesServing(service: ServiceProcess, child: ChildProcess, time
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && child.exitCode === null) {
       const status = await new Promise<string>((resolve) =>
-        health.Check({ service: "" }, { deadline: Date.now() + 1_000 }, (error, response) => resolve(error || !response ? "UNREACHABLE" : String(response.status))),
+        health.Check({ service: "" }, { deadline: Date.now() + 1_000 }, (error, response) =>
+          resolve(error || !response ? "UNREACHABLE" : String(response.status)),
+        ),
       );
       if (status === "SERVING") return true;
       await sleep(100);

@@ -105,7 +105,10 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     const msPerImage = (thread: { cpuSeconds: number }) => ((thread.cpuSeconds / run.successes) * 1000).toFixed(2);
     out.push({
       figure: "  busiest threads, CPU per image",
-      value: download.threads.slice(0, 4).map((t) => `${t.main ? "main " : ""}${t.name} ${msPerImage(t)} ms`).join(", "),
+      value: download.threads
+        .slice(0, 4)
+        .map((t) => `${t.main ? "main " : ""}${t.name} ${msPerImage(t)} ms`)
+        .join(", "),
     });
     if (ceilingPerCpu !== undefined) {
       for (const many of [16, 64]) {
@@ -132,7 +135,12 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
   };
 
   /** One embedded setting's runs (best, each, paired with a ceiling pass) against `against`. */
-  const embeddedLines = (label: string, series: { best: EmbeddedRun; runs: EmbeddedRun[]; pairedCeiling: number[] }, against: CeilingResult | undefined, indent = ""): Line[] => {
+  const embeddedLines = (
+    label: string,
+    series: { best: EmbeddedRun; runs: EmbeddedRun[]; pairedCeiling: number[] },
+    against: CeilingResult | undefined,
+    indent = "",
+  ): Line[] => {
     const { best, runs } = series;
     const out: Line[] = [ratioLine(label, best.imagesPerSecond, TARGETS.embeddedRatio, against?.best.imagesPerSecond)];
     out.push({ figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` });
@@ -180,7 +188,9 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
         figure: "photo profile",
         value:
           `${mix.failures?.rows ?? mix.rows} rows: ${mix.rows} images, ${mb(mix.bytes)} (${Math.round(mix.bytes / Math.max(mix.rows, 1) / 1000)} KB each), ` +
-          `${Object.entries(mix.formats).map(([format, share]) => `${format} ${pct(share)}`).join(" ")}; 404 ${pct(mix.failures?.notFound ?? 0)}, slow ${pct(mix.failures?.slow ?? 0)}`,
+          `${Object.entries(mix.formats)
+            .map(([format, share]) => `${format} ${pct(share)}`)
+            .join(" ")}; 404 ${pct(mix.failures?.notFound ?? 0)}, slow ${pct(mix.failures?.slow ?? 0)}`,
       });
       const photoCeiling = photo.ceiling?.best;
       if (photoCeiling) {
@@ -201,19 +211,39 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
       out.push({
         figure: "WAN profile (photo rows)",
         value:
-          `${Object.entries(wan.fates).map(([kind, n]) => `${kind} ${n}`).join(", ")}; first byte lognormal, median ${wan.profile.medianMs} ms, ` +
+          `${Object.entries(wan.fates)
+            .map(([kind, n]) => `${kind} ${n}`)
+            .join(", ")}; first byte lognormal, median ${wan.profile.medianMs} ms, ` +
           `p99 ${wan.profile.p99Ms} ms; drip ${Math.round(wan.profile.dripBytesPerSecond / 1024)} KiB/s`,
       });
-      const side = (run: EmbeddedRun) => `${run.rowsPerSecond.toFixed(1)} rows/s, ${rate(run.imagesPerSecond)} (${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s)`;
+      const side = (run: EmbeddedRun) =>
+        `${run.rowsPerSecond.toFixed(1)} rows/s, ${rate(run.imagesPerSecond)} (${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s)`;
       out.push({ figure: "  instant | WAN, default thread_count", value: `${side(instant)} | ${side(best)}` });
-      out.push({ figure: "  WAN / instant", value: `${wan.ratio.toFixed(2)} × the rows per second`, target: `≥ ${TARGETS.wanRatio.toFixed(2)}`, met: wan.ratio >= TARGETS.wanRatio });
+      out.push({
+        figure: "  WAN / instant",
+        value: `${wan.ratio.toFixed(2)} × the rows per second`,
+        target: `≥ ${TARGETS.wanRatio.toFixed(2)}`,
+        met: wan.ratio >= TARGETS.wanRatio,
+      });
       out.push({ figure: "  WAN runs", value: `${wan.runs.map((run) => run.rowsPerSecond.toFixed(1)).join(", ")} rows/s` });
-      out.push(...[...(best.download ? [{ figure: "  cores busy during the download", value: `${best.download.coresBusy.toFixed(2)} of ${cores}` }] : []), rssLine(wan.runs, best)]);
+      out.push(
+        ...[
+          ...(best.download ? [{ figure: "  cores busy during the download", value: `${best.download.coresBusy.toFixed(2)} of ${cores}` }] : []),
+          rssLine(wan.runs, best),
+        ],
+      );
     }
     if (breakdown) {
-      const shares = (list: readonly { name: string; share: number }[], top: number) => list.slice(0, top).map((s) => `${s.name} ${pct(s.share)}`).join(", ");
+      const shares = (list: readonly { name: string; share: number }[], top: number) =>
+        list
+          .slice(0, top)
+          .map((s) => `${s.name} ${pct(s.share)}`)
+          .join(", ");
       const { perf, js, run } = breakdown;
-      out.push({ figure: "CPU breakdown (photo, 1 profiled run)", value: `${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s under perf and --cpu-prof` });
+      out.push({
+        figure: "CPU breakdown (photo, 1 profiled run)",
+        value: `${run.successes}/${run.count} in ${run.seconds.toFixed(1)} s under perf and --cpu-prof`,
+      });
       if ("skipped" in perf) out.push({ figure: "  perf", value: `skipped: ${perf.skipped}` });
       else {
         out.push({ figure: "  by shared object (every thread)", value: shares(perf.objects, 6) });
@@ -234,12 +264,17 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
       figure: "corpus",
       value:
         `${corpus.rows} images, ${mb(corpus.bytes)}: ${pct(corpus.small)} ≤ 500 px, ${pct(corpus.medium)} 501–1599, ${pct(corpus.large)} ≥ 1600; ` +
-        Object.entries(corpus.formats).map(([format, share]) => `${format} ${pct(share)}`).join(" "),
+        Object.entries(corpus.formats)
+          .map(([format, share]) => `${format} ${pct(share)}`)
+          .join(" "),
     });
   }
   if (ceiling) {
     const { best } = ceiling;
-    lines.push({ figure: "ceiling: sharp alone, best setting", value: `${rate(best.imagesPerSecond)}: concurrency ${best.concurrency} × ${best.jobs} jobs, UV_THREADPOOL_SIZE ${best.threadpool}` });
+    lines.push({
+      figure: "ceiling: sharp alone, best setting",
+      value: `${rate(best.imagesPerSecond)}: concurrency ${best.concurrency} × ${best.jobs} jobs, UV_THREADPOOL_SIZE ${best.threadpool}`,
+    });
     lines.push({ figure: "  images per CPU-second", value: perCpu(corpus.rows, best.cpuSeconds) });
     for (const run of ceiling.runs) {
       lines.push({
@@ -280,7 +315,12 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
       target: `≥ ${TARGETS.ingestMbPerSecond} MB/s`,
       met: laionDl.mbPerSecond >= TARGETS.ingestMbPerSecond,
     });
-    lines.push({ figure: "  peak RSS (VmHWM)", value: mb(laionDl.peakRss), target: `< ${mb(TARGETS.ingestPeakRss)}`, met: laionDl.peakRss < TARGETS.ingestPeakRss });
+    lines.push({
+      figure: "  peak RSS (VmHWM)",
+      value: mb(laionDl.peakRss),
+      target: `< ${mb(TARGETS.ingestPeakRss)}`,
+      met: laionDl.peakRss < TARGETS.ingestPeakRss,
+    });
     lines.push({
       figure: `  RSS at 100 k rows → ${(laionDl.rows / 1e6).toFixed(1)} M rows`,
       value: `${mb(laionDl.rssAt100k)} → ${mb(laionDl.rssAtEnd)} (${laionDl.rssAt.map(([rows, rss]) => `${formatRows(rows)}: ${Math.round(rss / 1e6)}`).join(", ")})`,

@@ -38,7 +38,12 @@ export function downloadCpu(figures: ProcessFigures, pid: number, downloadSecond
     name: figures.threadNames?.get(tid) ?? "?",
     main: tid === pid,
     // A thread absent at the start had used nothing by then.
-    cpuSeconds: cpu - valueAt(samples.map((s) => [s.at, s.cpu.get(tid) ?? 0] as [number, number]), start),
+    cpuSeconds:
+      cpu -
+      valueAt(
+        samples.map((s) => [s.at, s.cpu.get(tid) ?? 0] as [number, number]),
+        start,
+      ),
   }));
   threads.sort((a, b) => b.cpuSeconds - a.cpuSeconds);
   return { seconds, cpuSeconds, coresBusy: cpuSeconds / Math.max(seconds, 1e-9), threads: threads.slice(0, SHOWN_THREADS) };

@@ -42,8 +42,8 @@ function stop(code: number): void {
   stopping = true;
   for (const child of children.reverse()) child.kill("SIGTERM");
   setTimeout(() => process.exit(code), 25_000).unref();
-  void Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve))))).then(
-    () => process.exit(code),
+  void Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve))))).then(() =>
+    process.exit(code),
   );
 }
 process.on("SIGINT", () => stop(0));
@@ -61,5 +61,9 @@ service("assembler", {
   LAION_DL_TRANSFORMER_ADDRESSES: `127.0.0.1:${ports.transformer}`,
 });
 service("ingest");
-console.log(`laion-dl stack: nats ${natsUrl}, ${Object.entries(ports).map(([name, port]) => `${name} 127.0.0.1:${port}`).join(", ")}`);
+console.log(
+  `laion-dl stack: nats ${natsUrl}, ${Object.entries(ports)
+    .map(([name, port]) => `${name} 127.0.0.1:${port}`)
+    .join(", ")}`,
+);
 console.log("try: npx buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:50050  (Ctrl-C stops)");

@@ -52,7 +52,13 @@ async function placeBundle(kind) {
   for (const dir of [cacheDir, join(tmpdir(), "laion-dl")]) {
     try {
       const bundle = join(dir, name);
-      if (await access(bundle).then(() => true, () => false)) return bundle; // written by an earlier start
+      if (
+        await access(bundle).then(
+          () => true,
+          () => false,
+        )
+      )
+        return bundle; // written by an earlier start
       await mkdir(dir, { recursive: true });
       const temp = `${bundle}.${process.pid}.tmp`;
       await writeFile(temp, code);

@@ -19,41 +19,49 @@ export function convertCommand(): Command {
     .addOption(new Option("--input_format <format>", "as for download; JSON content is detected whatever this says").default("json"))
     .addOption(new Option("--allow_private_network [value]", "for a URL: allow loopback and private addresses").default(false))
     .addOption(new Option("--progress_interval <seconds>", "seconds between progress lines when stdout is not a terminal").default("30"))
-    .action(async (input: string, values: { output: string; columns?: string; input_format: string; allow_private_network: unknown; progress_interval: string }) => {
-      const output = resolve(values.output);
-      const source = await openManifest(input, {
-        inputFormat: values.input_format,
-        allowPrivateNetwork: values.allow_private_network === true || /^(true|1|yes)$/i.test(String(values.allow_private_network)),
-      });
-      const size = source.compressed ? null : (await source.bytes.describe()).size;
-      const started = performance.now();
-      let last: ManifestRow | undefined;
-      let unusable = 0;
-      const frame = (): ProgressFrame => {
-        const total = last && size ? Math.max(last.index + 1, Math.round(((last.index + 1) * size) / Math.max(last.end, 1))) : null;
-        const done = last ? last.index + 1 : 0;
-        return { label: "rows", done, total, etaSeconds: etaOf(done, total === null ? null : total - done, started), fields: [["unusable rows", String(unusable)]] };
-      };
-      const display = startProgress(frame, { ...stdoutProgress(progressIntervalOf(values.progress_interval)), stream: process.stdout });
-      const rows = async function* () {
-        for await (const row of source.rows) {
-          last = row;
-          if (row.error !== undefined) unusable++;
-          yield row.fields; // an unusable row stays a (blank) line, so row numbers keep matching
+    .action(
+      async (input: string, values: { output: string; columns?: string; input_format: string; allow_private_network: unknown; progress_interval: string }) => {
+        const output = resolve(values.output);
+        const source = await openManifest(input, {
+          inputFormat: values.input_format,
+          allowPrivateNetwork: values.allow_private_network === true || /^(true|1|yes)$/i.test(String(values.allow_private_network)),
+        });
+        const size = source.compressed ? null : (await source.bytes.describe()).size;
+        const started = performance.now();
+        let last: ManifestRow | undefined;
+        let unusable = 0;
+        const frame = (): ProgressFrame => {
+          const total = last && size ? Math.max(last.index + 1, Math.round(((last.index + 1) * size) / Math.max(last.end, 1))) : null;
+          const done = last ? last.index + 1 : 0;
+          return {
+            label: "rows",
+            done,
+            total,
+            etaSeconds: etaOf(done, total === null ? null : total - done, started),
+            fields: [["unusable rows", String(unusable)]],
+          };
+        };
+        const display = startProgress(frame, { ...stdoutProgress(progressIntervalOf(values.progress_interval)), stream: process.stdout });
+        const rows = async function* () {
+          for await (const row of source.rows) {
+            last = row;
+            if (row.error !== undefined) unusable++;
+            yield row.fields; // an unusable row stays a (blank) line, so row numbers keep matching
+          }
+        };
+        const temporary = `${output}.${process.pid}.tmp`;
+        try {
+          const columns = values.columns?.split(",").map((name) => name.trim());
+          await writeManifest(temporary, rows(), "tsv", columns ? { columns } : {});
+          await rename(temporary, output);
+        } catch (error) {
+          await rm(temporary, { force: true });
+          throw error;
+        } finally {
+          display.stop();
         }
-      };
-      const temporary = `${output}.${process.pid}.tmp`;
-      try {
-        const columns = values.columns?.split(",").map((name) => name.trim());
-        await writeManifest(temporary, rows(), "tsv", columns ? { columns } : {});
-        await rename(temporary, output);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw error;
-      } finally {
-        display.stop();
-      }
-      const warning = unusable ? ` (${unusable} rows were not JSON objects: written as blank rows)` : "";
-      console.log(`${output}: ${last ? last.index + 1 : 0} rows${warning}`);
-    });
+        const warning = unusable ? ` (${unusable} rows were not JSON objects: written as blank rows)` : "";
+        console.log(`${output}: ${last ? last.index + 1 : 0} rows${warning}`);
+      },
+    );
 }

@@ -50,7 +50,10 @@ const IMAGE_TYPES: Readonly<Record<string, string>> = { jpg: "image/jpeg", png: 
  * into bytes per sample, and a seeded reservoir sample of `sampleSize` images for the contact sheet.
  */
 export async function readDatasetReport(folder: string, options: { sampleSize: number; seed: number }): Promise<DatasetReport> {
-  const names = (await readdir(folder)).filter((name) => name.endsWith("_stats.json")).map((name) => name.slice(0, -"_stats.json".length)).sort();
+  const names = (await readdir(folder))
+    .filter((name) => name.endsWith("_stats.json"))
+    .map((name) => name.slice(0, -"_stats.json".length))
+    .sort();
   if (names.length === 0) throw new Error(`${folder} holds no shard (no *_stats.json)`);
   const shards: ShardSummary[] = [];
   const totals = { count: 0, successes: 0, failedToDownload: 0, failedToResize: 0 };
@@ -68,7 +71,10 @@ export async function readDatasetReport(folder: string, options: { sampleSize: n
   for (const name of names) {
     const stats = JSON.parse(await readFile(join(folder, `${name}_stats.json`), "utf8")) as ShardStats;
     const tarPath = join(folder, `${name}.tar`);
-    const tarBytes = await stat(tarPath).then((info) => info.size, () => null);
+    const tarBytes = await stat(tarPath).then(
+      (info) => info.size,
+      () => null,
+    );
     shards.push({ name, stats, tarBytes });
     totals.count += stats.count;
     totals.successes += stats.successes;

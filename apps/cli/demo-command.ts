@@ -30,9 +30,16 @@ export function demoCommand(): Command {
         await mkdir(workDir, { recursive: true });
         const manifest = join(workDir, "laion_synthetic_demo.json");
         const rows = demoRows(server.baseUrl, Number(values.rows));
-        await writeManifest(manifest, rows.map((row) => ({ ...row })), "json");
+        await writeManifest(
+          manifest,
+          rows.map((row) => ({ ...row })),
+          "json",
+        );
         console.log(`fixture server on ${server.baseUrl}; manifest ${manifest} (${rows.length} rows)`);
-        await warmUp(rows.map((row) => row.url), output);
+        await warmUp(
+          rows.map((row) => row.url),
+          output,
+        );
         const options = parseDownloadOptions({
           url_list: manifest,
           input_format: "json",

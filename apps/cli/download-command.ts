@@ -56,40 +56,44 @@ export async function download(options: DownloadOptions, output: ProgressOutput,
   let firstShardId: number | null = null; // the first shard this run writes, in manifest order
   let summary: DownloadSummary;
   try {
-    summary = await runDownload(options, {
-      onRowRead(row) {
-        firstShardId ??= Math.floor(row.index / options.number_sample_per_shard);
-        progress.onRowRead(row);
-      },
-      onSample: metrics
-        ? (sample) => {
-            progress.onSample(sample);
-            metrics.sampleDone(sample.record.status, sample.record.errorMessage);
+    summary = await runDownload(
+      options,
+      {
+        onRowRead(row) {
+          firstShardId ??= Math.floor(row.index / options.number_sample_per_shard);
+          progress.onRowRead(row);
+        },
+        onSample: metrics
+          ? (sample) => {
+              progress.onSample(sample);
+              metrics.sampleDone(sample.record.status, sample.record.errorMessage);
+            }
+          : progress.onSample,
+        onShardWritten(shard) {
+          metrics?.shardWritten(shard.tar.bytes + shard.parquet.bytes);
+          progress.shardDone();
+          if (Number(shard.name) === firstShardId) {
+            const warning = sameFailureWarning(shard.name, shard.stats);
+            if (warning) warn(warning);
           }
-        : progress.onSample,
-      onShardWritten(shard) {
-        metrics?.shardWritten(shard.tar.bytes + shard.parquet.bytes);
-        progress.shardDone();
-        if (Number(shard.name) === firstShardId) {
-          const warning = sameFailureWarning(shard.name, shard.stats);
-          if (warning) warn(warning);
-        }
-        const counts = {
-          count: shard.stats.count,
-          successes: shard.stats.successes,
-          failedToDownload: shard.stats.failed_to_download,
-          failedToResize: shard.stats.failed_to_resize,
-        };
-        display.log(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
+          const counts = {
+            count: shard.stats.count,
+            successes: shard.stats.successes,
+            failedToDownload: shard.stats.failed_to_download,
+            failedToResize: shard.stats.failed_to_resize,
+          };
+          display.log(formatRate(`shard ${shard.name}`, counts, shard.stats.duration));
+        },
+        onShardSkipped(name) {
+          progress.shardDone();
+          display.log(`shard ${name} - already written and verified, skipped`);
+        },
+        onShardRedone(name, reason) {
+          display.log(`shard ${name} - ${reason}; writing it again`);
+        },
       },
-      onShardSkipped(name) {
-        progress.shardDone();
-        display.log(`shard ${name} - already written and verified, skipped`);
-      },
-      onShardRedone(name, reason) {
-        display.log(`shard ${name} - ${reason}; writing it again`);
-      },
-    }, signal);
+      signal,
+    );
     progress.finish();
   } finally {
     display.stop();

@@ -25,49 +25,55 @@ export function fetchManifestCommand(): Command {
   for (const spec of FETCH_OPTION_SPECS) {
     command.addOption(new Option(spec.kind === "bool" ? `--${spec.name} [value]` : `--${spec.name} <value>`, spec.help));
   }
-  return command
-    .action(async (url: string, values: Record<string, string | boolean>) => {
-      const output = stdoutProgress(progressIntervalOf(values["progress_interval"]));
-      const started = performance.now();
-      let have = 0;
-      let startedAt: number | undefined;
-      let total: number | null = null;
-      const frame = (): ProgressFrame => {
-        const seconds = (performance.now() - started) / 1000;
-        return {
-          label: "bytes",
-          done: have,
-          total,
-          etaSeconds: etaOf(have - (startedAt ?? 0), total === null ? null : total - have, started),
-          fields: [
-            ["downloaded", `${formatBytes(have)}${total === null ? "" : ` of ${formatBytes(total)}`}`],
-            ["rate", `${formatBytes((have - (startedAt ?? 0)) / Math.max(seconds, 1e-3))}/s`],
-          ],
-        };
+  return command.action(async (url: string, values: Record<string, string | boolean>) => {
+    const output = stdoutProgress(progressIntervalOf(values["progress_interval"]));
+    const started = performance.now();
+    let have = 0;
+    let startedAt: number | undefined;
+    let total: number | null = null;
+    const frame = (): ProgressFrame => {
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        label: "bytes",
+        done: have,
+        total,
+        etaSeconds: etaOf(have - (startedAt ?? 0), total === null ? null : total - have, started),
+        fields: [
+          ["downloaded", `${formatBytes(have)}${total === null ? "" : ` of ${formatBytes(total)}`}`],
+          ["rate", `${formatBytes((have - (startedAt ?? 0)) / Math.max(seconds, 1e-3))}/s`],
+        ],
       };
-      const display = startProgress(frame, { ...output, stream: process.stdout });
-      let fetched;
-      try {
-        const options = parseOptions(FETCH_OPTION_SPECS, values) as Readonly<{
-          sha256: string | null; size: number | null; retries: number; timeout: number; allow_private_network: boolean;
-        }>;
-        fetched = await fetchManifest(url, resolve(String(values["output"])), {
-          allowPrivateNetwork: options.allow_private_network,
-          retries: options.retries,
-          backoffMs: 1000,
-          timeoutMs: options.timeout * 1000,
-          ...(options.sha256 === null ? {} : { sha256: options.sha256 }),
-          ...(options.size === null ? {} : { expectedBytes: options.size }),
-          onBytes(bytes, size) {
-            startedAt ??= bytes; // where this run started: the rate counts only what it fetched
-            have = bytes;
-            total = size;
-          },
-          onRetry: (attempt, reason, delayMs) => display.log(`attempt ${attempt + 1} in ${delayMs / 1000} s: ${reason}; resuming at byte ${have}`),
-        });
-      } finally {
-        display.stop();
-      }
-      console.log(`${resolve(String(values["output"]))}: ${fetched.bytes} bytes, sha256 ${fetched.sha256}` + (fetched.resumedFrom ? ` (resumed at byte ${fetched.resumedFrom})` : ""));
-    });
+    };
+    const display = startProgress(frame, { ...output, stream: process.stdout });
+    let fetched;
+    try {
+      const options = parseOptions(FETCH_OPTION_SPECS, values) as Readonly<{
+        sha256: string | null;
+        size: number | null;
+        retries: number;
+        timeout: number;
+        allow_private_network: boolean;
+      }>;
+      fetched = await fetchManifest(url, resolve(String(values["output"])), {
+        allowPrivateNetwork: options.allow_private_network,
+        retries: options.retries,
+        backoffMs: 1000,
+        timeoutMs: options.timeout * 1000,
+        ...(options.sha256 === null ? {} : { sha256: options.sha256 }),
+        ...(options.size === null ? {} : { expectedBytes: options.size }),
+        onBytes(bytes, size) {
+          startedAt ??= bytes; // where this run started: the rate counts only what it fetched
+          have = bytes;
+          total = size;
+        },
+        onRetry: (attempt, reason, delayMs) => display.log(`attempt ${attempt + 1} in ${delayMs / 1000} s: ${reason}; resuming at byte ${have}`),
+      });
+    } finally {
+      display.stop();
+    }
+    console.log(
+      `${resolve(String(values["output"]))}: ${fetched.bytes} bytes, sha256 ${fetched.sha256}` +
+        (fetched.resumedFrom ? ` (resumed at byte ${fetched.resumedFrom})` : ""),
+    );
+  });
 }

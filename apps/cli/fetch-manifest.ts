@@ -109,7 +109,8 @@ async function fetchRest(
   const start = partial ? have : 0;
   const total = partial ? (range?.[2] === "*" ? null : Number(range?.[2])) : header("content-length") === undefined ? null : Number(header("content-length"));
   const validator = header("etag") ?? header("last-modified");
-  if (validator === undefined) await rm(recordPath, { force: true }); // cannot be resumed safely: a rerun starts over
+  if (validator === undefined)
+    await rm(recordPath, { force: true }); // cannot be resumed safely: a rerun starts over
   else await writeFile(recordPath, JSON.stringify({ url, validator, total } satisfies PartRecord));
   let written = start;
   options.onBytes?.(written, total);

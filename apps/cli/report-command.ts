@@ -14,7 +14,8 @@ export function reportCommand(): Command {
     .action(async (folder: string, values: { output?: string; samples: string; seed: string }) => {
       const sampleSize = Number(values.samples);
       const seed = Number(values.seed);
-      if (!Number.isSafeInteger(sampleSize) || sampleSize < 0) throw new RangeError(`Expected a non-negative integer for --samples but received "${values.samples}"`);
+      if (!Number.isSafeInteger(sampleSize) || sampleSize < 0)
+        throw new RangeError(`Expected a non-negative integer for --samples but received "${values.samples}"`);
       if (!Number.isSafeInteger(seed)) throw new RangeError(`Expected an integer for --seed but received "${values.seed}"`);
       const root = resolve(folder);
       const report = await readDatasetReport(root, { sampleSize, seed });

@@ -1,8 +1,7 @@
 import type { DatasetReport, Histogram } from "./dataset-report.ts";
 import { formatBytes } from "./progress.ts";
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const ratio = (part: number, whole: number) => (whole === 0 ? "0.000" : (part / whole).toFixed(3));
 
 /** One HTML file with everything inline (CSS, SVG charts, images as data: URLs): it opens anywhere, offline. */
@@ -39,13 +38,20 @@ dl { display: grid; grid-template-columns: max-content max-content; gap: 2px 16p
 <dt>bytes per sample</dt><dd data-field="bytes-per-sample">${formatBytes(report.imageBytesTotal / successes)}</dd>
 </dl></section>
 <section id="failures"><h2>Failures by error_message</h2>
-${report.failures.length === 0 ? "<p>none</p>" : `<table><thead><tr><th>error_message</th><th>count</th><th>share of rows</th></tr></thead><tbody>
+${
+  report.failures.length === 0
+    ? "<p>none</p>"
+    : `<table><thead><tr><th>error_message</th><th>count</th><th>share of rows</th></tr></thead><tbody>
 ${report.failures.map(([message, count]) => `<tr><td>${escape(message)}</td><td>${count}</td><td>${ratio(count, totals.count)}</td></tr>`).join("\n")}
-</tbody></table>`}</section>
+</tbody></table>`
+}</section>
 <section id="shards"><h2>Shards</h2>
 <table><thead><tr><th>shard</th><th>count</th><th>success</th><th>failed to download</th><th>failed to resize</th><th>seconds</th><th>tar</th><th>tar bytes per success</th></tr></thead><tbody>
 ${report.shards
-  .map(({ name, stats, tarBytes }) => `<tr><td>${escape(name)}</td><td>${stats.count}</td><td>${ratio(stats.successes, stats.count)}</td><td>${ratio(stats.failed_to_download, stats.count)}</td><td>${ratio(stats.failed_to_resize, stats.count)}</td><td>${stats.duration.toFixed(1)}</td><td>${tarBytes === null ? "-" : formatBytes(tarBytes)}</td><td>${tarBytes === null || stats.successes === 0 ? "-" : formatBytes(tarBytes / stats.successes)}</td></tr>`)
+  .map(
+    ({ name, stats, tarBytes }) =>
+      `<tr><td>${escape(name)}</td><td>${stats.count}</td><td>${ratio(stats.successes, stats.count)}</td><td>${ratio(stats.failed_to_download, stats.count)}</td><td>${ratio(stats.failed_to_resize, stats.count)}</td><td>${stats.duration.toFixed(1)}</td><td>${tarBytes === null ? "-" : formatBytes(tarBytes)}</td><td>${tarBytes === null || stats.successes === 0 ? "-" : formatBytes(tarBytes / stats.successes)}</td></tr>`,
+  )
   .join("\n")}
 </tbody></table></section>
 <section id="histograms"><h2>Originals and bytes</h2>
@@ -58,7 +64,10 @@ ${chart("image bytes per sample", report.imageBytes, "bytes")}
 <section id="contact-sheet"><h2>Contact sheet: ${report.sample.length} images drawn with seed ${report.seed}</h2>
 <div class="sheet">
 ${report.sample
-  .map((sample) => `<figure class="sample" data-key="${escape(sample.key)}"><img alt="${escape(sample.key)}" src="data:${sample.mime};base64,${sample.image.toString("base64")}"${sample.width ? ` width="${sample.width}" height="${sample.height}"` : ""}><figcaption><b>${escape(sample.key)}</b> ${escape(sample.caption ?? "")}</figcaption></figure>`)
+  .map(
+    (sample) =>
+      `<figure class="sample" data-key="${escape(sample.key)}"><img alt="${escape(sample.key)}" src="data:${sample.mime};base64,${sample.image.toString("base64")}"${sample.width ? ` width="${sample.width}" height="${sample.height}"` : ""}><figcaption><b>${escape(sample.key)}</b> ${escape(sample.caption ?? "")}</figcaption></figure>`,
+  )
   .join("\n")}
 </div></section>
 </body>
@@ -78,8 +87,10 @@ function chart(title: string, histogram: Histogram, id: string): string {
     .map((count, i) => {
       const barHeight = Math.round(((height - 30) * count) / most);
       const range = `${label(histogram.edges[i])} – ${label(histogram.edges[i + 1])}`;
-      return `<rect class="bar" data-count="${count}" x="${(i * step + 1).toFixed(1)}" y="${height - 20 - barHeight}" width="${(step - 2).toFixed(1)}" height="${barHeight}"><title>${escape(range)}: ${count}</title></rect>` +
-        `<text class="axis" x="${(i * step + 1).toFixed(1)}" y="${height - 6}">${escape(label(histogram.edges[i]))}</text>`;
+      return (
+        `<rect class="bar" data-count="${count}" x="${(i * step + 1).toFixed(1)}" y="${height - 20 - barHeight}" width="${(step - 2).toFixed(1)}" height="${barHeight}"><title>${escape(range)}: ${count}</title></rect>` +
+        `<text class="axis" x="${(i * step + 1).toFixed(1)}" y="${height - 6}">${escape(label(histogram.edges[i]))}</text>`
+      );
     })
     .join("");
   return `<figure id="chart-${id}"><figcaption>${escape(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img">${rects}</svg></figure>`;

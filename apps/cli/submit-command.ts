@@ -13,7 +13,7 @@ export function submitCommand(): Command {
     .description("submit a download job to a fleet's ingest service (gRPC SubmitJob) and print its id")
     .addOption(new Option("--ingest <address>", "the ingest service: host:port or dns:///ingest:50050").makeOptionMandatory())
     .addOption(new Option("--manifest_path <path>", "the manifest, as ingest sees it (absolute, on the shared volume)").makeOptionMandatory())
-    .addOption(new Option("--options_json <json>", "the job's download options as a JSON object, e.g. {\"output_folder\":\"/data/out\"}").default("{}"))
+    .addOption(new Option("--options_json <json>", 'the job\'s download options as a JSON object, e.g. {"output_folder":"/data/out"}').default("{}"))
     .addOption(new Option("--wait", "follow the job until it is done or failed"))
     .action(async ({ ingest, manifest_path, options_json, wait }: { ingest: string; manifest_path: string; options_json: string; wait?: true }) => {
       const contracts = await loadContracts();

@@ -48,12 +48,22 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
   const names = busNames(streamPrefix);
   const deadline = Date.now() + connectTimeoutMs;
   const failed = (error: unknown) =>
-    new BusError(`Expected a NATS server with JetStream at ${String(servers)} within ${connectTimeoutMs} ms (${error instanceof Error ? error.message : String(error)})`, {
-      cause: error,
-    });
+    new BusError(
+      `Expected a NATS server with JetStream at ${String(servers)} within ${connectTimeoutMs} ms (${error instanceof Error ? error.message : String(error)})`,
+      {
+        cause: error,
+      },
+    );
   // The server may still be starting, or (clustered) still electing a JetStream leader.
   const nc = await retryUntil(deadline, failed, () =>
-    connect({ ...options.auth, servers, name, timeout: Math.max(1, Math.min(2_000, deadline - Date.now())), maxReconnectAttempts: -1, reconnectTimeWait: RECONNECT_WAIT_MS }),
+    connect({
+      ...options.auth,
+      servers,
+      name,
+      timeout: Math.max(1, Math.min(2_000, deadline - Date.now())),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: RECONNECT_WAIT_MS,
+    }),
   );
   let assets: Assets;
   try {

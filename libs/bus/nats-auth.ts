@@ -38,7 +38,8 @@ export function readNatsAuth(env: NodeJS.ProcessEnv = process.env): NatsAuth {
   const caFile = file("LAION_DL_NATS_TLS_CA");
   const certFile = file("LAION_DL_NATS_TLS_CERT");
   const keyFile = file("LAION_DL_NATS_TLS_KEY");
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new NatsAuthError("Expected LAION_DL_NATS_TLS_CERT and LAION_DL_NATS_TLS_KEY together, or neither");
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new NatsAuthError("Expected LAION_DL_NATS_TLS_CERT and LAION_DL_NATS_TLS_KEY together, or neither");
   const tls = caFile || certFile ? { ...(caFile ? { caFile } : {}), ...(certFile && keyFile ? { certFile, keyFile } : {}) } : undefined;
   return Object.freeze({
     ...(user !== undefined ? { user, pass } : {}),

@@ -35,7 +35,10 @@ describe("nats auth: a server that requires a user and password", () => {
   test("nats auth: the right user and password connect; none or a wrong one is refused", async () => {
     assert.deepEqual(await roundTrip(nats, { LAION_DL_NATS_USER: "laion", LAION_DL_NATS_PASSWORD: "s3cret-pass" }), { state: "ingesting" });
     await assert.rejects(roundTrip(nats, {}), { name: "BusError", message: /Authorization Violation/i });
-    await assert.rejects(roundTrip(nats, { LAION_DL_NATS_USER: "laion", LAION_DL_NATS_PASSWORD: "guess" }), { name: "BusError", message: /Authorization Violation/i });
+    await assert.rejects(roundTrip(nats, { LAION_DL_NATS_USER: "laion", LAION_DL_NATS_PASSWORD: "guess" }), {
+      name: "BusError",
+      message: /Authorization Violation/i,
+    });
   });
 });
 

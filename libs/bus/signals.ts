@@ -127,7 +127,13 @@ export function startSaturationAdverts(
 ): () => void {
   const timer = setInterval(() => {
     try {
-      signals.publishSaturation({ service: advert.service, instance: advert.instance, inFlight: advert.inFlight(), capacity: advert.capacity, atEpochMs: Date.now() });
+      signals.publishSaturation({
+        service: advert.service,
+        instance: advert.instance,
+        inFlight: advert.inFlight(),
+        capacity: advert.capacity,
+        atEpochMs: Date.now(),
+      });
     } catch {
       // disconnected
     }

@@ -67,53 +67,231 @@ export const DOWNLOAD_OPTION_SPECS = [
   { name: "input_format", kind: "string", default: "txt", effect: "bytes", help: "txt|csv|tsv|json|jsonl (+.gz); JSON content is detected whatever this says" },
   { name: "url_col", kind: "string", default: "url", effect: "bytes", help: "column holding the image URL" },
   { name: "caption_col", kind: "nullable-string", default: null, effect: "bytes", help: "column holding the caption (written to .txt and the caption field)" },
-  { name: "save_additional_columns", kind: "list", default: [], effect: "bytes", help: "more input columns to copy into .json and parquet, e.g. [similarity,hash]" },
+  {
+    name: "save_additional_columns",
+    kind: "list",
+    default: [],
+    effect: "bytes",
+    help: "more input columns to copy into .json and parquet, e.g. [similarity,hash]",
+  },
   { name: "output_folder", kind: "string", default: "images", effect: "place", help: "where shards are written" },
-  { name: "output_format", kind: OUTPUT_FORMATS, default: "webdataset", effect: "bytes", help: "webdataset: SSSSS.tar + .parquet + _stats.json; files: SSSSS/KEY.jpg|.json|.txt; parquet: images in a binary column of SSSSS.parquet; dummy: stats only" },
-  { name: "incremental_mode", kind: INCREMENTAL_MODES, default: "incremental", effect: "place", help: "incremental: keep verified finished shards, refuse other options or another manifest; extend: the same, but the manifest may have grown (rows appended); overwrite: start the folder afresh" },
+  {
+    name: "output_format",
+    kind: OUTPUT_FORMATS,
+    default: "webdataset",
+    effect: "bytes",
+    help: "webdataset: SSSSS.tar + .parquet + _stats.json; files: SSSSS/KEY.jpg|.json|.txt; parquet: images in a binary column of SSSSS.parquet; dummy: stats only",
+  },
+  {
+    name: "incremental_mode",
+    kind: INCREMENTAL_MODES,
+    default: "incremental",
+    effect: "place",
+    help: "incremental: keep verified finished shards, refuse other options or another manifest; extend: the same, but the manifest may have grown (rows appended); overwrite: start the folder afresh",
+  },
   { name: "number_sample_per_shard", kind: "int", default: 10_000, min: 1, max: 1_000_000, effect: "bytes", help: "manifest rows per shard" },
   { name: "oom_shard_count", kind: "int", default: 5, min: 1, max: 12, effect: "bytes", help: "minimum digits of shard ids" },
   { name: "image_size", kind: "int", default: 256, min: 1, max: 16_384, effect: "bytes", stage: "transform", help: "target side in pixels" },
-  { name: "resize_mode", kind: RESIZE_MODES, default: "border", effect: "bytes", stage: "transform", help: "border pads to a white square; no keeps the geometry" },
+  {
+    name: "resize_mode",
+    kind: RESIZE_MODES,
+    default: "border",
+    effect: "bytes",
+    stage: "transform",
+    help: "border pads to a white square; no keeps the geometry",
+  },
   { name: "resize_only_if_bigger", kind: "bool", default: false, effect: "bytes", stage: "transform", help: "never upscale" },
   { name: "upscale_interpolation", kind: INTERPOLATIONS, default: "lanczos", effect: "bytes", stage: "transform", help: "filter when enlarging" },
-  { name: "downscale_interpolation", kind: INTERPOLATIONS, default: "area", effect: "bytes", stage: "transform", help: "filter when shrinking (area: libvips' box shrink, then lanczos3 for the rest)" },
-  { name: "apply_exif_orientation", kind: "bool", default: true, effect: "bytes", stage: "transform", help: "rotate by the EXIF orientation; False keeps img2dataset's unrotated output" },
-  { name: "min_image_size", kind: "int", default: 0, min: 0, max: 1_000_000, effect: "bytes", stage: "transform", help: "smallest accepted side of the original" },
-  { name: "max_image_area", kind: "number", default: Infinity, min: 0, max: Infinity, effect: "bytes", stage: "transform", help: "largest accepted width*height of the original (inf: no limit)" },
-  { name: "max_aspect_ratio", kind: "number", default: Infinity, min: 1, max: Infinity, effect: "bytes", stage: "transform", help: "largest accepted long/short side ratio (inf: no limit)" },
+  {
+    name: "downscale_interpolation",
+    kind: INTERPOLATIONS,
+    default: "area",
+    effect: "bytes",
+    stage: "transform",
+    help: "filter when shrinking (area: libvips' box shrink, then lanczos3 for the rest)",
+  },
+  {
+    name: "apply_exif_orientation",
+    kind: "bool",
+    default: true,
+    effect: "bytes",
+    stage: "transform",
+    help: "rotate by the EXIF orientation; False keeps img2dataset's unrotated output",
+  },
+  {
+    name: "min_image_size",
+    kind: "int",
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    effect: "bytes",
+    stage: "transform",
+    help: "smallest accepted side of the original",
+  },
+  {
+    name: "max_image_area",
+    kind: "number",
+    default: Infinity,
+    min: 0,
+    max: Infinity,
+    effect: "bytes",
+    stage: "transform",
+    help: "largest accepted width*height of the original (inf: no limit)",
+  },
+  {
+    name: "max_aspect_ratio",
+    kind: "number",
+    default: Infinity,
+    min: 1,
+    max: Infinity,
+    effect: "bytes",
+    stage: "transform",
+    help: "largest accepted long/short side ratio (inf: no limit)",
+  },
   { name: "encode_format", kind: ENCODE_FORMATS, default: "jpg", effect: "bytes", stage: "transform", help: "format of the written images" },
-  { name: "encode_quality", kind: "int", default: 95, min: 0, max: 100, effect: "bytes", stage: "transform", help: "jpg/webp quality 1-100; png: compression level 0-9 (default 9 for png)" },
-  { name: "skip_reencode", kind: "bool", default: false, effect: "bytes", stage: "transform", help: "keep the downloaded bytes when no resize is needed and they already are encode_format" },
-  { name: "disable_all_reencoding", kind: "bool", default: false, effect: "bytes", help: "keep the downloaded bytes as they are: no decode, no checks, no size columns" },
+  {
+    name: "encode_quality",
+    kind: "int",
+    default: 95,
+    min: 0,
+    max: 100,
+    effect: "bytes",
+    stage: "transform",
+    help: "jpg/webp quality 1-100; png: compression level 0-9 (default 9 for png)",
+  },
+  {
+    name: "skip_reencode",
+    kind: "bool",
+    default: false,
+    effect: "bytes",
+    stage: "transform",
+    help: "keep the downloaded bytes when no resize is needed and they already are encode_format",
+  },
+  {
+    name: "disable_all_reencoding",
+    kind: "bool",
+    default: false,
+    effect: "bytes",
+    help: "keep the downloaded bytes as they are: no decode, no checks, no size columns",
+  },
   { name: "compute_hash", kind: HASH_ALGORITHMS, default: "sha256", effect: "bytes", help: "hash of the original bytes, in a column of that name" },
-  { name: "verify_hash", kind: "list", default: [], effect: "bytes", help: "[column,algorithm]: fail rows whose bytes do not hash to that column ('hash mismatch')" },
-  { name: "extract_exif", kind: "bool", default: true, effect: "bytes", stage: "transform", help: "write the image's EXIF tags as a JSON string in the exif column" },
+  {
+    name: "verify_hash",
+    kind: "list",
+    default: [],
+    effect: "bytes",
+    help: "[column,algorithm]: fail rows whose bytes do not hash to that column ('hash mismatch')",
+  },
+  {
+    name: "extract_exif",
+    kind: "bool",
+    default: true,
+    effect: "bytes",
+    stage: "transform",
+    help: "write the image's EXIF tags as a JSON string in the exif column",
+  },
   { name: "thread_count", kind: "int", default: 256, min: 1, max: 16_384, effect: "speed", help: "downloads in flight" },
-  { name: "processes_count", kind: "int", default: 2 * availableParallelism(), min: 1, max: 1_024, effect: "speed", help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)" },
-  { name: "shard_workers", kind: "int", default: defaultShardWorkers(availableParallelism()), min: 1, max: 256, effect: "speed", help: "worker threads, each owning whole shards, so the per-image JS work spreads over cores (default: one per 2 cores; 1 runs in the main thread)" },
-  { name: "max_inflight_bytes", kind: "int", default: 192 * MiB, min: MiB, max: 65_536 * MiB, effect: "speed", help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)" },
-  { name: "timeout", kind: "number", default: 10, min: 0.001, max: 3_600, effect: "bytes", stage: "fetch", help: "seconds allowed for one download, headers and body" },
+  {
+    name: "processes_count",
+    kind: "int",
+    default: 2 * availableParallelism(),
+    min: 1,
+    max: 1_024,
+    effect: "speed",
+    help: "images decoded/resized at once (default: twice the core count, which keeps every core busy)",
+  },
+  {
+    name: "shard_workers",
+    kind: "int",
+    default: defaultShardWorkers(availableParallelism()),
+    min: 1,
+    max: 256,
+    effect: "speed",
+    help: "worker threads, each owning whole shards, so the per-image JS work spreads over cores (default: one per 2 cores; 1 runs in the main thread)",
+  },
+  {
+    name: "max_inflight_bytes",
+    kind: "int",
+    default: 192 * MiB,
+    min: MiB,
+    max: 65_536 * MiB,
+    effect: "speed",
+    help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)",
+  },
+  {
+    name: "timeout",
+    kind: "number",
+    default: 10,
+    min: 0.001,
+    max: 3_600,
+    effect: "bytes",
+    stage: "fetch",
+    help: "seconds allowed for one download, headers and body",
+  },
   { name: "retries", kind: "int", default: 0, min: 0, max: 100, effect: "bytes", stage: "fetch", help: "extra attempts after a failed download" },
-  { name: "max_response_bytes", kind: "int", default: 32 * MiB, min: 1, max: 1_024 * MiB, effect: "bytes", stage: "fetch", help: "downloads larger than this fail with 'response too large'" },
-  { name: "max_redirects", kind: "int", default: 5, min: 0, max: 100, effect: "bytes", stage: "fetch", help: "redirects followed at most (a loop fails at once with 'too many redirects')" },
-  { name: "user_agent_token", kind: "nullable-string", default: null, effect: "bytes", stage: "fetch", help: "token added to the User-Agent and matched in X-Robots-Tag" },
-  { name: "disallowed_header_directives", kind: "list", default: ["noai", "noimageai", "noindex", "noimageindex"], effect: "bytes", stage: "fetch", help: "X-Robots-Tag directives that forbid use of an image" },
-  { name: "allow_private_network", kind: "bool", default: false, effect: "bytes", stage: "fetch", help: "allow URLs on private/loopback addresses (tests, local mirrors); otherwise 'blocked private address'" },
+  {
+    name: "max_response_bytes",
+    kind: "int",
+    default: 32 * MiB,
+    min: 1,
+    max: 1_024 * MiB,
+    effect: "bytes",
+    stage: "fetch",
+    help: "downloads larger than this fail with 'response too large'",
+  },
+  {
+    name: "max_redirects",
+    kind: "int",
+    default: 5,
+    min: 0,
+    max: 100,
+    effect: "bytes",
+    stage: "fetch",
+    help: "redirects followed at most (a loop fails at once with 'too many redirects')",
+  },
+  {
+    name: "user_agent_token",
+    kind: "nullable-string",
+    default: null,
+    effect: "bytes",
+    stage: "fetch",
+    help: "token added to the User-Agent and matched in X-Robots-Tag",
+  },
+  {
+    name: "disallowed_header_directives",
+    kind: "list",
+    default: ["noai", "noimageai", "noindex", "noimageindex"],
+    effect: "bytes",
+    stage: "fetch",
+    help: "X-Robots-Tag directives that forbid use of an image",
+  },
+  {
+    name: "allow_private_network",
+    kind: "bool",
+    default: false,
+    effect: "bytes",
+    stage: "fetch",
+    help: "allow URLs on private/loopback addresses (tests, local mirrors); otherwise 'blocked private address'",
+  },
   { name: "ignore_ssl_certificate", kind: "bool", default: false, effect: "bytes", stage: "fetch", help: "accept invalid TLS certificates" },
 ] as const satisfies readonly OptionSpec[];
 
 type DownloadSpec = (typeof DOWNLOAD_OPTION_SPECS)[number];
 
 /** The TypeScript type of an option's value, from its kind. */
-type ValueOf<Kind> =
-  Kind extends "string" ? string
-  : Kind extends "nullable-string" ? string | null
-  : Kind extends "int" | "number" ? number
-  : Kind extends "bool" ? boolean
-  : Kind extends "list" ? readonly string[]
-  : Kind extends readonly (infer Choice)[] ? Choice
-  : never;
+type ValueOf<Kind> = Kind extends "string"
+  ? string
+  : Kind extends "nullable-string"
+    ? string | null
+    : Kind extends "int" | "number"
+      ? number
+      : Kind extends "bool"
+        ? boolean
+        : Kind extends "list"
+          ? readonly string[]
+          : Kind extends readonly (infer Choice)[]
+            ? Choice
+            : never;
 
 /** The options of a download job, one field per row of DOWNLOAD_OPTION_SPECS. */
 export type DownloadOptions = { readonly [Spec in DownloadSpec as Spec["name"]]: ValueOf<Spec["kind"]> };

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  describeOption,
-  DOWNLOAD_OPTION_SPECS,
-  fingerprintOf,
-  optionNames,
-  parseDownloadOptions,
-  refuseUnknownOptions,
-  type OptionSpec,
-} from "./mod.ts";
+import { describeOption, DOWNLOAD_OPTION_SPECS, fingerprintOf, optionNames, parseDownloadOptions, refuseUnknownOptions, type OptionSpec } from "./mod.ts";
 
 const specs: readonly OptionSpec[] = DOWNLOAD_OPTION_SPECS;
 
@@ -28,7 +20,12 @@ test("options: every number is bounded at parse time, and --help states the boun
     assert.throws(() => parseDownloadOptions({ url_list: "x", [spec.name]: String(spec.min! - 1) }), /Expected a number from/);
   }
   // The issue's examples: the values that broke the fleet are refused before a job starts.
-  for (const [name, value] of [["oom_shard_count", "1000000000"], ["image_size", "16385"], ["thread_count", "16385"], ["timeout", "3601"]]) {
+  for (const [name, value] of [
+    ["oom_shard_count", "1000000000"],
+    ["image_size", "16385"],
+    ["thread_count", "16385"],
+    ["timeout", "3601"],
+  ]) {
     assert.throws(() => parseDownloadOptions({ url_list: "x", [name!]: value }), new RegExp(`--${name}`));
   }
   assert.equal(parseDownloadOptions({ url_list: "x", image_size: "16384", oom_shard_count: "12" }).image_size, 16384);
@@ -55,7 +52,14 @@ test("options: speed-only options never enter the fingerprint; every byte-shapin
   assert.notDeepEqual(fingerprintOf(parseDownloadOptions({ url_list: "x", timeout: "3" })), fingerprintOf(base), "HTTP options shape bytes");
   for (const spec of specs) assert.ok(spec.effect, `${spec.name} says what it does to a job`);
   assert.deepEqual(optionNames("bytes", "fetch"), [
-    "timeout", "retries", "max_response_bytes", "max_redirects", "user_agent_token", "disallowed_header_directives", "allow_private_network", "ignore_ssl_certificate",
+    "timeout",
+    "retries",
+    "max_response_bytes",
+    "max_redirects",
+    "user_agent_token",
+    "disallowed_header_directives",
+    "allow_private_network",
+    "ignore_ssl_certificate",
   ]);
 });
 

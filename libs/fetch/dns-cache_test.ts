@@ -5,9 +5,7 @@ import { createDnsLookup } from "./dns-cache.ts";
 import { FetchFailure } from "./errors.ts";
 
 function resolve(lookup: ReturnType<typeof createDnsLookup>, host: string, all: boolean) {
-  return new Promise<{ error: Error | null; address: string | LookupAddress[] }>((done) =>
-    lookup(host, { all }, (error, address) => done({ error, address })),
-  );
+  return new Promise<{ error: Error | null; address: string | LookupAddress[] }>((done) => lookup(host, { all }, (error, address) => done({ error, address })));
 }
 
 test("dns: answers come in both callback shapes, and a refused address fails the whole name", async () => {

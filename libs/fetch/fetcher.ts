@@ -191,10 +191,13 @@ function retryAfterSeconds(header: string | string[] | undefined): number | unde
 
 function decode(body: Readable, encoding: string): Readable {
   const decoder =
-    encoding === "gzip" || encoding === "x-gzip" ? createGunzip()
-    : encoding === "deflate" ? createInflate()
-    : encoding === "br" ? createBrotliDecompress()
-    : null;
+    encoding === "gzip" || encoding === "x-gzip"
+      ? createGunzip()
+      : encoding === "deflate"
+        ? createInflate()
+        : encoding === "br"
+          ? createBrotliDecompress()
+          : null;
   // pipeline() destroys both sides on an error either side, so a timeout ends the decoder too.
   return decoder ? pipeline(body, decoder, () => {}) : body;
 }

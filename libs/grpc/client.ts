@@ -43,7 +43,12 @@ export function waitForReady(client: Client, deadlineMs: number): Promise<void> 
   return new Promise((resolve, reject) => {
     client.waitForReady(Date.now() + deadlineMs, (error) => {
       if (!error) resolve();
-      else reject(new GrpcStatusError(status.UNAVAILABLE, `Expected a gRPC server ready at ${client.getChannel().getTarget()} within ${deadlineMs} ms`, { cause: error }));
+      else
+        reject(
+          new GrpcStatusError(status.UNAVAILABLE, `Expected a gRPC server ready at ${client.getChannel().getTarget()} within ${deadlineMs} ms`, {
+            cause: error,
+          }),
+        );
     });
   });
 }

@@ -16,7 +16,11 @@ const options = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
 
 const TARGETS: readonly { name: string; addresses: string | readonly string[]; target: string }[] = [
   { name: "one host:port", addresses: "fetcher:50051", target: "fetcher:50051" },
-  { name: "a dns:/// target (headless Service)", addresses: "dns:///fetcher.laion.svc.cluster.local:50051", target: "dns:///fetcher.laion.svc.cluster.local:50051" },
+  {
+    name: "a dns:/// target (headless Service)",
+    addresses: "dns:///fetcher.laion.svc.cluster.local:50051",
+    target: "dns:///fetcher.laion.svc.cluster.local:50051",
+  },
   { name: "an ipv4: target", addresses: "ipv4:10.0.0.1:1,10.0.0.2:2", target: "ipv4:10.0.0.1:1,10.0.0.2:2" },
   { name: "a list of IPv4 addresses", addresses: ["127.0.0.1:1", "127.0.0.1:2"], target: "ipv4:127.0.0.1:1,127.0.0.1:2" },
   { name: "a comma-separated string", addresses: " 127.0.0.1:1, 127.0.0.1:2 ", target: "ipv4:127.0.0.1:1,127.0.0.1:2" },
@@ -92,7 +96,10 @@ test("grpc: round robin spreads calls over two servers and keeps going when one 
   // One stream per call: round robin picks a server per call (per stream), not per message.
   const fetchOne = async (id: number): Promise<void> => {
     const responses = await callStream(client.Fetch(), [{ id, url: `u${id}` }]);
-    assert.deepEqual(responses.map((r) => r.id), [id]);
+    assert.deepEqual(
+      responses.map((r) => r.id),
+      [id],
+    );
   };
   try {
     await waitForReady(client, 2000);

@@ -57,7 +57,13 @@ export interface Contracts {
 /** Every contract file, relative to PROTO_ROOT, in a stable order. */
 export async function contractFiles(): Promise<string[]> {
   const names = await readdir(join(PROTO_ROOT, CONTRACTS_DIR));
-  return [...names.filter((name) => name.endsWith(".proto")).sort().map((name) => `${CONTRACTS_DIR}/${name}`), HEALTH_PROTO];
+  return [
+    ...names
+      .filter((name) => name.endsWith(".proto"))
+      .sort()
+      .map((name) => `${CONTRACTS_DIR}/${name}`),
+    HEALTH_PROTO,
+  ];
 }
 
 let loading: Promise<Contracts> | undefined;

@@ -69,7 +69,10 @@ test("grpc: generated/ is what generate-types.ts makes from proto/ (run `pnpm --
   try {
     await generateTypes(fresh);
     const list = async (root: string): Promise<string[]> =>
-      (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name))).sort();
+      (await readdir(root, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isFile())
+        .map((e) => relative(root, join(e.parentPath, e.name)))
+        .sort();
     const files = await list(fresh);
     assert.deepEqual(await list(GENERATED_DIR), files);
     for (const file of files) {

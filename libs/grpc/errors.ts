@@ -1,4 +1,12 @@
-import { Metadata, status, type ServerDuplexStream, type ServerWritableStream, type sendUnaryData, type ServerUnaryCall, type StatusObject } from "@grpc/grpc-js";
+import {
+  Metadata,
+  status,
+  type ServerDuplexStream,
+  type ServerWritableStream,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type StatusObject,
+} from "@grpc/grpc-js";
 import type { Failure } from "./generated/laion_dl/v1/Failure.ts";
 
 /** An error that names its gRPC status: throw it from a handler to choose the code the caller sees. */

@@ -17,13 +17,27 @@ class OptionError extends Error {
 class ShardNotFound extends Error {
   override readonly name = "ShardNotFound";
 }
-const downstream = Object.assign(new Error("14 UNAVAILABLE: no ready fetcher"), { code: status.UNAVAILABLE, details: "no ready fetcher", metadata: new Metadata() });
+const downstream = Object.assign(new Error("14 UNAVAILABLE: no ready fetcher"), {
+  code: status.UNAVAILABLE,
+  details: "no ready fetcher",
+  metadata: new Metadata(),
+});
 const enoent = Object.assign(new Error("ENOENT: no such file or directory, open '/m.json'"), { code: "ENOENT" });
 
 const CASES: readonly { name: string; error: unknown; code: status; details: string }[] = [
-  { name: "GrpcStatusError keeps its code", error: new GrpcStatusError(status.FAILED_PRECONDITION, "job is done"), code: status.FAILED_PRECONDITION, details: "job is done" },
+  {
+    name: "GrpcStatusError keeps its code",
+    error: new GrpcStatusError(status.FAILED_PRECONDITION, "job is done"),
+    code: status.FAILED_PRECONDITION,
+    details: "job is done",
+  },
   { name: "a downstream call's error keeps its code", error: downstream, code: status.UNAVAILABLE, details: "no ready fetcher" },
-  { name: "OptionError is INVALID_ARGUMENT", error: new OptionError("Expected an integer for image_size but received x"), code: status.INVALID_ARGUMENT, details: "Expected an integer for image_size but received x" },
+  {
+    name: "OptionError is INVALID_ARGUMENT",
+    error: new OptionError("Expected an integer for image_size but received x"),
+    code: status.INVALID_ARGUMENT,
+    details: "Expected an integer for image_size but received x",
+  },
   { name: "a caller's own name mapping", error: new ShardNotFound("shard 7"), code: status.NOT_FOUND, details: "shard 7" },
   { name: "ENOENT is NOT_FOUND", error: enoent, code: status.NOT_FOUND, details: "ENOENT: no such file or directory, open '/m.json'" },
   { name: "a plain Error is INTERNAL", error: new Error("boom"), code: status.INTERNAL, details: "boom" },
@@ -94,9 +108,18 @@ test("grpc: errors reach a real client with their status, and a stream is failed
     await assert.rejects(getJob, (error: ServiceError) => error.code === status.NOT_FOUND && error.details === "Expected a known job_id but received nope");
     const submit = new Promise((resolve, reject) => ingest.SubmitJob({ options_json: "3" }, (error, value) => (error ? reject(error) : resolve(value))));
     await assert.rejects(submit, (error: ServiceError) => error.code === status.INVALID_ARGUMENT);
-    await assert.rejects(callStream(fetch.Fetch(), [{ id: 1, url: "u" }, { id: 2, url: "v" }]), (error: ServiceError) => error.code === status.RESOURCE_EXHAUSTED && error.details === "fetcher saturated");
+    await assert.rejects(
+      callStream(fetch.Fetch(), [
+        { id: 1, url: "u" },
+        { id: 2, url: "v" },
+      ]),
+      (error: ServiceError) => error.code === status.RESOURCE_EXHAUSTED && error.details === "fetcher saturated",
+    );
     assert.equal(failures[0], true);
-    assert.ok(failures.slice(1).every((sent) => !sent), "no second status");
+    assert.ok(
+      failures.slice(1).every((sent) => !sent),
+      "no second status",
+    );
   } finally {
     ingest.close();
     fetch.close();

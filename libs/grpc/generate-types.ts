@@ -20,9 +20,16 @@ export async function generateTypes(outDir: string = GENERATED_DIR): Promise<voi
   // "Original file" comments do not depend on where the repository lives.
   const args = [
     generator,
-    "--keepCase", "--longs=Number", "--enums=String", "--defaults", "--oneofs", "--includeComments",
-    "--grpcLib=@grpc/grpc-js", "--importFileExtension=.ts",
-    `--includeDirs=${relative(HERE, PROTO_ROOT)}`, `--outDir=${relative(HERE, outDir) || "."}`,
+    "--keepCase",
+    "--longs=Number",
+    "--enums=String",
+    "--defaults",
+    "--oneofs",
+    "--includeComments",
+    "--grpcLib=@grpc/grpc-js",
+    "--importFileExtension=.ts",
+    `--includeDirs=${relative(HERE, PROTO_ROOT)}`,
+    `--outDir=${relative(HERE, outDir) || "."}`,
     ...(await contractFiles()),
   ];
   const result = spawnSync(process.execPath, args, { cwd: HERE, encoding: "utf8" });

@@ -34,7 +34,10 @@ test("grpc: health is NOT_SERVING at start, SERVING after setServing, NOT_SERVIN
     assert.equal(await check(health, SERVICE_NAMES.fetch), "NOT_SERVING");
     server.health.setAllServing(true);
     assert.equal(await check(health, SERVICE_NAMES.fetch), "SERVING");
-    assert.throws(() => server.health.setServing("laion_dl.v1.Nope", true), /Expected one of "", "laion_dl.v1.FetchService" for service but received "laion_dl.v1.Nope"/);
+    assert.throws(
+      () => server.health.setServing("laion_dl.v1.Nope", true),
+      /Expected one of "", "laion_dl.v1.FetchService" for service but received "laion_dl.v1.Nope"/,
+    );
 
     // A Watch sees the flip to NOT_SERVING, then its stream ends, so the shutdown stays graceful.
     const watch = health.Watch({ service: "" });
@@ -74,7 +77,12 @@ test("grpc: a bidi Fetch stream answers every request by id", async () => {
     ]);
     assert.deepEqual(await responses, [
       { id: 1, body: Buffer.from("http://example.test/1.jpg"), retries: 0, result: "body" },
-      { id: 2, failure: { message: "timeout", retryable: true, retry_after_seconds: 0, _retry_after_seconds: "retry_after_seconds" }, retries: 0, result: "failure" },
+      {
+        id: 2,
+        failure: { message: "timeout", retryable: true, retry_after_seconds: 0, _retry_after_seconds: "retry_after_seconds" },
+        retries: 0,
+        result: "failure",
+      },
     ]);
     assert.equal(fetch.served(), 2);
   } finally {

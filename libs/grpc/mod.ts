@@ -7,15 +7,7 @@ export { createClient, isChannelReady, ROUND_ROBIN_SERVICE_CONFIG, waitForReady,
 export { clientTarget, GrpcTargetError } from "./client-target.ts";
 export { PLAINTEXT, readTransportSecurity, TransportSecurityError, type TransportSecurity } from "./transport-security.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES, FLOW_CONTROL_WINDOW_BYTES } from "./channel-options.ts";
-export {
-  failStream,
-  GrpcStatusError,
-  STATUS_BY_ERROR_NAME,
-  toFailure,
-  toServiceError,
-  unaryHandler,
-  type ServiceErrorStatus,
-} from "./errors.ts";
+export { failStream, GrpcStatusError, STATUS_BY_ERROR_NAME, toFailure, toServiceError, unaryHandler, type ServiceErrorStatus } from "./errors.ts";
 export { Metadata, status as GrpcStatus } from "@grpc/grpc-js";
 export type { ClientDuplexStream, ServerDuplexStream, ServerUnaryCall, ServiceError, sendUnaryData } from "@grpc/grpc-js";
 

@@ -89,11 +89,15 @@ describe("grpc: reflection, through buf curl", { concurrency: true }, () => {
 
   test("grpc: a bidi Fetch stream works with field names and oneofs from reflection", async () => {
     const { code, stdout, stderr } = await bufCurl([
-      "-d", '{"id": "7", "url": "http://a/b.jpg"} {"id": "8", "url": "fail:HTTP Error 404: Not Found"}',
+      "-d",
+      '{"id": "7", "url": "http://a/b.jpg"} {"id": "8", "url": "fail:HTTP Error 404: Not Found"}',
       `${url}/laion_dl.v1.FetchService/Fetch`,
     ]);
     assert.equal(code, 0, stderr);
-    const responses = stdout.trim().split(/\n(?=\{)/).map((text) => JSON.parse(text) as unknown);
+    const responses = stdout
+      .trim()
+      .split(/\n(?=\{)/)
+      .map((text) => JSON.parse(text) as unknown);
     assert.deepEqual(responses, [
       { id: "7", body: Buffer.from("http://a/b.jpg").toString("base64") },
       { id: "8", failure: { message: "HTTP Error 404: Not Found", retryable: true, retryAfterSeconds: 0 } },

@@ -19,7 +19,8 @@ test("grpc: a server offers every connection the wide receive window, per stream
     session = connect(`http://${server.address}`);
     await once(session, "remoteSettings");
     // The wide window follows the server's first SETTINGS: a second SETTINGS and a WINDOW_UPDATE.
-    const widened = (s: Http2Session) => s.remoteSettings.initialWindowSize === FLOW_CONTROL_WINDOW_BYTES && s.state.remoteWindowSize === FLOW_CONTROL_WINDOW_BYTES;
+    const widened = (s: Http2Session) =>
+      s.remoteSettings.initialWindowSize === FLOW_CONTROL_WINDOW_BYTES && s.state.remoteWindowSize === FLOW_CONTROL_WINDOW_BYTES;
     for (let i = 0; i < 100 && !widened(session); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(session.remoteSettings.initialWindowSize, FLOW_CONTROL_WINDOW_BYTES, "per-stream window (SETTINGS_INITIAL_WINDOW_SIZE)");
     assert.equal(session.state.remoteWindowSize, FLOW_CONTROL_WINDOW_BYTES, "connection window");

@@ -17,7 +17,8 @@ export function echoFetch(): { handlers: FetchServiceHandlers; served: () => num
     Fetch(call: ServerDuplexStream<FetchRequest__Output, FetchResponse>) {
       call.on("data", (request: FetchRequest__Output) => {
         served++;
-        if (request.url.startsWith("fail:")) call.write({ id: request.id, failure: { message: request.url.slice(5), retryable: true, retry_after_seconds: 0 } });
+        if (request.url.startsWith("fail:"))
+          call.write({ id: request.id, failure: { message: request.url.slice(5), retryable: true, retry_after_seconds: 0 } });
         else call.write({ id: request.id, body: Buffer.from(request.url), retries: 0 });
       });
       call.on("end", () => call.end());

@@ -49,7 +49,9 @@ export function readTransportSecurity(env: NodeJS.ProcessEnv = process.env): Tra
     try {
       return readFileSync(path);
     } catch (error) {
-      throw new TransportSecurityError(`Expected a readable PEM file for ${name} but received ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new TransportSecurityError(
+        `Expected a readable PEM file for ${name} but received ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
   };
   const chain = pem("LAION_DL_TLS_CERT");
@@ -75,7 +77,8 @@ export function readTransportSecurity(env: NodeJS.ProcessEnv = process.env): Tra
 /** TLS when a certificate is set (client certificates required when a CA is), else plaintext. */
 export function serverCredentialsOf(security: TransportSecurity): ServerCredentials {
   if (!security.certificate) {
-    if (security.ca) throw new TransportSecurityError("Expected LAION_DL_TLS_CERT and LAION_DL_TLS_KEY with LAION_DL_TLS_CA: a server needs its own certificate");
+    if (security.ca)
+      throw new TransportSecurityError("Expected LAION_DL_TLS_CERT and LAION_DL_TLS_KEY with LAION_DL_TLS_CA: a server needs its own certificate");
     return ServerCredentials.createInsecure();
   }
   const { chain, key } = security.certificate;

@@ -28,7 +28,12 @@ const securityOf = (env: Record<string, string>): TransportSecurity => readTrans
 
 async function serve(security: TransportSecurity): Promise<GrpcServer> {
   const contracts = await loadContracts();
-  const server = await startGrpcServer({ host: "127.0.0.1", ...limits, security, services: [{ definition: contracts.fetch, implementation: echoFetch().handlers }] });
+  const server = await startGrpcServer({
+    host: "127.0.0.1",
+    ...limits,
+    security,
+    services: [{ definition: contracts.fetch, implementation: echoFetch().handlers }],
+  });
   server.health.setAllServing(true);
   return server;
 }
@@ -36,7 +41,11 @@ async function serve(security: TransportSecurity): Promise<GrpcServer> {
 /** One Fetch over a fresh client: the echoed URL, or the call's status code. */
 async function fetchWith(server: GrpcServer, security: TransportSecurity): Promise<string | number> {
   const contracts = await loadContracts();
-  const client = createClient<FetchServiceClient>(contracts.fetch, server.address, { ...limits, security, channelOptions: { "grpc.initial_reconnect_backoff_ms": 50 } });
+  const client = createClient<FetchServiceClient>(contracts.fetch, server.address, {
+    ...limits,
+    security,
+    channelOptions: { "grpc.initial_reconnect_backoff_ms": 50 },
+  });
   try {
     const [response] = await callStream(client.Fetch({ deadline: Date.now() + 3_000 }), [{ id: 1, url: "https://example.invalid/a.jpg" }]);
     return response?.body?.toString() ?? "no response";
@@ -72,7 +81,10 @@ describe("grpc: mutual TLS", () => {
   const refused: [string, () => TransportSecurity][] = [
     ["plaintext", () => PLAINTEXT],
     ["TLS without a client certificate", () => securityOf({ LAION_DL_TLS_CA: certs.ca })],
-    ["a certificate from another CA", () => securityOf({ LAION_DL_TLS_CERT: certs.impostorCert, LAION_DL_TLS_KEY: certs.impostorKey, LAION_DL_TLS_CA: certs.ca })],
+    [
+      "a certificate from another CA",
+      () => securityOf({ LAION_DL_TLS_CERT: certs.impostorCert, LAION_DL_TLS_KEY: certs.impostorKey, LAION_DL_TLS_CA: certs.ca }),
+    ],
   ];
   for (const [name, security] of refused) {
     test(`grpc: a client with ${name} is refused, health included`, async () => {
@@ -142,7 +154,10 @@ test("grpc: beyond loopback a server needs TLS or a token, or LAION_DL_INSECURE=
 });
 
 test("grpc: a bad security setting names its variable", () => {
-  assert.throws(() => securityOf({ LAION_DL_TLS_CERT: join(dir, "missing.pem"), LAION_DL_TLS_KEY: certs.key }), /LAION_DL_TLS_CERT but received .*missing\.pem \(ENOENT\)/);
+  assert.throws(
+    () => securityOf({ LAION_DL_TLS_CERT: join(dir, "missing.pem"), LAION_DL_TLS_KEY: certs.key }),
+    /LAION_DL_TLS_CERT but received .*missing\.pem \(ENOENT\)/,
+  );
   assert.throws(() => securityOf({ LAION_DL_TLS_CERT: certs.cert }), /LAION_DL_TLS_CERT and LAION_DL_TLS_KEY together/);
   assert.throws(() => securityOf({ LAION_DL_INSECURE: "yes" }), /True or False for LAION_DL_INSECURE but received yes/);
   assert.throws(() => securityOf({ LAION_DL_AUTH_TOKEN: "two words" }), /LAION_DL_AUTH_TOKEN/);

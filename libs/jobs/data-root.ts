@@ -24,7 +24,10 @@ export function readDataRoot(env: NodeJS.ProcessEnv = process.env): string | und
 }
 
 /** The job's manifest and output folder as real paths inside `root`, or a PathConfinementError. */
-export async function confineJobPaths(root: string | undefined, paths: { manifest: string; outputFolder: string }): Promise<{ manifest: string; outputFolder: string }> {
+export async function confineJobPaths(
+  root: string | undefined,
+  paths: { manifest: string; outputFolder: string },
+): Promise<{ manifest: string; outputFolder: string }> {
   const manifest = await confinePath(root, paths.manifest, "manifest_path");
   const info = await stat(manifest);
   if (info.isDirectory()) throw new PathConfinementError(`Expected a file for manifest_path but received a directory: ${paths.manifest}`);
@@ -37,13 +40,17 @@ export async function confineJobPaths(root: string | undefined, paths: { manifes
  */
 export async function confinePath(root: string | undefined, path: string, what: string): Promise<string> {
   if (root === undefined) {
-    throw new PathConfinementError(`This service refuses every job until LAION_DL_DATA_ROOT names the volume its manifests and output folders live on (${what} ${path})`);
+    throw new PathConfinementError(
+      `This service refuses every job until LAION_DL_DATA_ROOT names the volume its manifests and output folders live on (${what} ${path})`,
+    );
   }
   if (!isAbsolute(path)) throw new PathConfinementError(`Expected an absolute path inside ${root} for ${what} but received ${path}`);
   const real = await realPathOfPossiblyMissing(path);
   const inside = relative(root, real);
   if (inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw new PathConfinementError(`Expected a path inside LAION_DL_DATA_ROOT (${root}) for ${what} but received ${path}${real === path ? "" : ` (really ${real})`}`);
+    throw new PathConfinementError(
+      `Expected a path inside LAION_DL_DATA_ROOT (${root}) for ${what} but received ${path}${real === path ? "" : ` (really ${real})`}`,
+    );
   }
   return real;
 }
@@ -54,7 +61,13 @@ async function realPathOfPossiblyMissing(path: string): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT" || dirname(path) === path) throw error;
     // A link to nowhere would be followed by whatever creates its target later.
-    if (await lstat(path).then(() => true, () => false)) throw new PathConfinementError(`Expected no dangling symlink but ${path} is one`);
+    if (
+      await lstat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new PathConfinementError(`Expected no dangling symlink but ${path} is one`);
     return join(await realPathOfPossiblyMissing(dirname(path)), basename(path));
   }
 }

@@ -47,7 +47,9 @@ for (const [name, path, message] of refused) {
 
 test("data-root: no root refuses every job; a directory is no manifest", async () => {
   await assert.rejects(confinePath(undefined, join(root, "rows.json"), "manifest_path"), { name: "PathConfinementError", message: /until LAION_DL_DATA_ROOT/ });
-  await assert.rejects(confineJobPaths(root, { manifest: join(root, "jobs"), outputFolder: join(root, "out") }), { message: /a file for manifest_path but received a directory/ });
+  await assert.rejects(confineJobPaths(root, { manifest: join(root, "jobs"), outputFolder: join(root, "out") }), {
+    message: /a file for manifest_path but received a directory/,
+  });
 });
 
 test("data-root: LAION_DL_DATA_ROOT is read as a real absolute directory, or refused at boot", () => {

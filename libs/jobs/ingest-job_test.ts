@@ -28,8 +28,18 @@ after(async () => {
 
 test("ingest: pauses while the fleet's backlog is full, resumes as shards are acked", async () => {
   const manifest = join(work, "rows.jsonl");
-  await writeManifest(manifest, Array.from({ length: 50 }, (_, i) => ({ caption: `c${i}`, url: `http://127.0.0.1/${i}.jpg` })), "jsonl");
-  const options = parseDownloadOptions({ url_list: manifest, input_format: "jsonl", caption_col: "caption", output_folder: join(work, "out"), number_sample_per_shard: "10" });
+  await writeManifest(
+    manifest,
+    Array.from({ length: 50 }, (_, i) => ({ caption: `c${i}`, url: `http://127.0.0.1/${i}.jpg` })),
+    "jsonl",
+  );
+  const options = parseDownloadOptions({
+    url_list: manifest,
+    input_format: "jsonl",
+    caption_col: "caption",
+    output_folder: join(work, "out"),
+    number_sample_per_shard: "10",
+  });
   const published: number[] = [];
   const ingest = ingestJob(bus, options, { maxOutstanding: 2, onShardPublished: (id) => published.push(id) });
   await sleep(1_000);
@@ -43,7 +53,10 @@ test("ingest: pauses while the fleet's backlog is full, resumes as shards are ac
     assert.equal(lease.unit.shardId, taken);
     assert.equal(lease.unit.rowCount, 10);
     const rows = (await bus.inputs.get(lease.unit.jobId, lease.unit.shardId)) as Array<{ row: number; caption: string }>;
-    assert.deepEqual(rows.map((row) => row.caption), Array.from({ length: 10 }, (_, i) => `c${taken * 10 + i}`));
+    assert.deepEqual(
+      rows.map((row) => row.caption),
+      Array.from({ length: 10 }, (_, i) => `c${taken * 10 + i}`),
+    );
     await lease.ack();
   }
   const result = await ingest;

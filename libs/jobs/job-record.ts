@@ -21,7 +21,14 @@ export type ShardRecord =
   | { readonly status: "queued"; readonly generation: number }
   /** Failed on each of `deliveries` deliveries: taken off the queue so it cannot hold up other jobs; its job fails. */
   | { readonly status: "parked"; readonly generation: number; readonly deliveries: number; readonly error: string }
-  | { readonly status: "done"; readonly generation: number; readonly count: number; readonly successes: number; readonly tarSha256: string; readonly parquetSha256: string };
+  | {
+      readonly status: "done";
+      readonly generation: number;
+      readonly count: number;
+      readonly successes: number;
+      readonly tarSha256: string;
+      readonly parquetSha256: string;
+    };
 
 /**
  * A job's id is derived from what determines its bytes (manifest, folder and the options that shape

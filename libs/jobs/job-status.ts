@@ -28,9 +28,12 @@ export async function jobStatus(bus: Bus, jobId: string): Promise<JobStatus | nu
     successes += shard.successes;
   }
   const state =
-    job.state === "failed" || parked !== null ? "failed"
-    : job.state === "ingesting" ? "ingesting"
-    : shardsDone >= (job.shardsTotal ?? Infinity) ? "done"
-    : "running";
+    job.state === "failed" || parked !== null
+      ? "failed"
+      : job.state === "ingesting"
+        ? "ingesting"
+        : shardsDone >= (job.shardsTotal ?? Infinity)
+          ? "done"
+          : "running";
   return { jobId, state, shardsTotal: job.shardsTotal, shardsDone, samplesDone, successes, error: job.error ?? parked };
 }

@@ -2,9 +2,4 @@ export { decodeOptions, encodeOptions, jobIdOf, shardKey, type JobRecord, type S
 export { confineJobPaths, confinePath, PathConfinementError, readDataRoot } from "./data-root.ts";
 export { ingestJob, type IngestControl, type IngestResult } from "./ingest-job.ts";
 export { jobStatus, type JobStatus } from "./job-status.ts";
-export {
-  startAssemblerWorker,
-  type AssemblerWorker,
-  type AssemblerWorkerOptions,
-  type ShardProgress,
-} from "./assembler-worker.ts";
+export { startAssemblerWorker, type AssemblerWorker, type AssemblerWorkerOptions, type ShardProgress } from "./assembler-worker.ts";

@@ -64,7 +64,7 @@ class RecordSplitter {
   /** Splits the record at `pos`; returns where the next one starts, or -1 if a quoted field does not end in `text`. */
   private quotedRecord(text: string, pos: number, out: string[][]): number {
     const fields: string[] = [];
-    for (let i = pos; ; ) {
+    for (let i = pos; ;) {
       let value = "";
       if (text.charCodeAt(i) === QUOTE) {
         let from = i + 1;
@@ -106,11 +106,7 @@ function countLf(text: string, from: number, to: number): number {
 }
 
 /** The header row of a CSV or TSV manifest (undefined if it has no records), reading no further than it. */
-export async function readDelimitedHeader(
-  chunks: AsyncIterable<Buffer>,
-  path: string,
-  delimiter: "," | "\t",
-): Promise<string[] | undefined> {
+export async function readDelimitedHeader(chunks: AsyncIterable<Buffer>, path: string, delimiter: "," | "\t"): Promise<string[] | undefined> {
   for await (const row of readDelimited(chunks, path, delimiter, undefined, true)) return row.fields["header"] as string[];
   return undefined;
 }

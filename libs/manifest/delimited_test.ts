@@ -76,7 +76,7 @@ const BROKEN: readonly { name: string; content: Buffer; rows: number; offset: nu
     name: "an unclosed quote after multi-byte characters",
     content: Buffer.from('caption,url\ncaf\u00e9 \u{1f600},http://a\nb,"http://b\n'),
     rows: 1,
-    offset: Buffer.from('caption,url\ncaf\u00e9 \u{1f600},http://a\nb,').length,
+    offset: Buffer.from("caption,url\ncaf\u00e9 \u{1f600},http://a\nb,").length,
     line: 3,
     reason: /unclosed quoted field/,
   },

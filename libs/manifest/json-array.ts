@@ -198,11 +198,7 @@ function parseRows(buf: Buffer, starts: number[], ends: number[]): { values: unk
  * `resumeAt`, the chunks start at a row's end: inside the array, expecting ',' or ']'. Lines are
  * then unknown and left out of errors; byte offsets stay absolute.
  */
-export async function* readJsonArray(
-  chunks: AsyncIterable<Buffer>,
-  path: string,
-  resumeAt?: ResumePoint,
-): AsyncGenerator<ManifestRow> {
+export async function* readJsonArray(chunks: AsyncIterable<Buffer>, path: string, resumeAt?: ResumePoint): AsyncGenerator<ManifestRow> {
   const scanner = new RowScanner();
   let buf: Buffer = Buffer.alloc(0);
   let base = resumeAt?.offset ?? 0; // input offset of buf[0]

@@ -26,7 +26,13 @@ function broken(name: string, text: string | Buffer, at: (input: Buffer) => numb
 }
 
 const BROKEN: readonly BrokenCase[] = [
-  broken("truncated mid-object", '[\n    {"url": "a"},\n    {"url": "b", "capt', (b) => b.length, 1, /unexpected end of input in row 1, which starts at byte 24/),
+  broken(
+    "truncated mid-object",
+    '[\n    {"url": "a"},\n    {"url": "b", "capt',
+    (b) => b.length,
+    1,
+    /unexpected end of input in row 1, which starts at byte 24/,
+  ),
   broken("truncated between rows", '[\n    {"url": "a"},\n', (b) => b.length, 1, /the array is not closed/),
   broken("trailing garbage after ']'", '[{"url": "a"}]\n\n  garbage', (b) => b.indexOf("garbage"), 1, /after the end of the array/),
   broken("a top-level object", '{\n    "url": "a"\n}\n', () => 0, 0, /top level must be an array/),
@@ -89,7 +95,12 @@ test("manifest: errors deep in a large JSON manifest carry their offset in the w
   const cases = [
     { name: "trailing garbage", input: Buffer.concat([good, Buffer.from("oops")]), offset: good.length, rows: many.length },
     { name: "truncation", input: good.subarray(0, 1_500_000), offset: 1_500_000 },
-    { name: "invalid UTF-8", input: Buffer.concat([good.subarray(0, badByte), Buffer.from([0xc3, 0x28]), good.subarray(badByte + 2)]), offset: badByte, rows: rowsBefore },
+    {
+      name: "invalid UTF-8",
+      input: Buffer.concat([good.subarray(0, badByte), Buffer.from([0xc3, 0x28]), good.subarray(badByte + 2)]),
+      offset: badByte,
+      rows: rowsBefore,
+    },
   ];
   for (const { name, input, offset, rows } of cases) {
     for (const gzip of [false, true]) {

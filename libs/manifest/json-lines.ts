@@ -3,11 +3,7 @@ import { lineRows, type LineRow } from "./lines.ts";
 import type { ManifestRow, ResumePoint } from "./types.ts";
 
 /** Rows of a JSON Lines manifest: one value per line; a line that does not parse is an error row. */
-export function readJsonLines(
-  chunks: AsyncIterable<Buffer>,
-  path: string,
-  resumeAt: ResumePoint = { offset: 0, index: 0 },
-): AsyncGenerator<ManifestRow> {
+export function readJsonLines(chunks: AsyncIterable<Buffer>, path: string, resumeAt: ResumePoint = { offset: 0, index: 0 }): AsyncGenerator<ManifestRow> {
   return lineRows(chunks, path, resumeAt, parseJsonLine, "invalid JSON row: invalid UTF-8");
 }
 

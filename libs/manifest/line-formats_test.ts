@@ -8,10 +8,7 @@ const file = tempFiles();
 test("manifest: bad JSON Lines rows are error rows, blank lines are skipped", async () => {
   const path = file("rows.jsonl");
   const lines = ['{"url": "http://a"}', "", "   ", '{"url": ', "[1]", '"s"', '{"url": "http://b"}\r', "\xff", '{"url": "http://c"}'];
-  await writeFile(
-    path,
-    Buffer.concat(lines.map((line) => Buffer.from(`${line}\n`, line === "\xff" ? "latin1" : "utf8"))),
-  );
+  await writeFile(path, Buffer.concat(lines.map((line) => Buffer.from(`${line}\n`, line === "\xff" ? "latin1" : "utf8"))));
   const { rows, error } = await readAll(path);
   assert.equal(error, undefined);
   assert.deepEqual(rows.map(withoutEnd), [

@@ -37,11 +37,7 @@ export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, 
  * The input's lines without their line feeds, a batch per region, with the input offset just after
  * each line (and its line feed); a line that is not UTF-8 is `undefined`. Reading starts at offset `start`.
  */
-export async function* readLines(
-  chunks: AsyncIterable<Buffer>,
-  path: string,
-  start = 0,
-): AsyncGenerator<{ lines: (string | undefined)[]; ends: number[] }> {
+export async function* readLines(chunks: AsyncIterable<Buffer>, path: string, start = 0): AsyncGenerator<{ lines: (string | undefined)[]; ends: number[] }> {
   for await (const { bytes, offset } of lineRegions(chunks, path, start)) {
     const ends: number[] = [];
     for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) ends.push(offset + lf + 1);
@@ -51,7 +47,7 @@ export async function* readLines(
       continue;
     }
     const lines: (string | undefined)[] = [];
-    for (let from = 0; from <= bytes.length; ) {
+    for (let from = 0; from <= bytes.length;) {
       const lf = bytes.indexOf(LF, from);
       const end = lf < 0 ? bytes.length : lf;
       const line = bytes.subarray(from, end);

@@ -66,7 +66,8 @@ function fileBytes(path: string): ManifestBytes {
 function httpBytes(url: string, allowPrivateNetwork: boolean): ManifestBytes {
   let validator: string | null | undefined;
   let size: number | null = null;
-  const fail = (reason: string, offset: number, cause?: unknown) => new ManifestError(url, reason, offset, undefined, cause === undefined ? undefined : { cause });
+  const fail = (reason: string, offset: number, cause?: unknown) =>
+    new ManifestError(url, reason, offset, undefined, cause === undefined ? undefined : { cause });
 
   async function get(start: number, end?: number): Promise<{ response: GuardedResponse; close(): Promise<void> }> {
     const client = createGuardedClient({ allowPrivateNetwork, timeoutMs: HTTP_TIMEOUT_MS });
@@ -95,7 +96,10 @@ function httpBytes(url: string, allowPrivateNetwork: boolean): ManifestBytes {
     else if (seen !== validator || (start > 0 && response.status !== 206)) {
       response.body.resume();
       await close();
-      throw fail(`the manifest changed on the server (${validator ?? "no validator"} became ${seen ?? "none"}); start afresh with --incremental_mode overwrite`, start);
+      throw fail(
+        `the manifest changed on the server (${validator ?? "no validator"} became ${seen ?? "none"}); start afresh with --incremental_mode overwrite`,
+        start,
+      );
     }
     const total = /\/(\d+)$/.exec(header("content-range") ?? "")?.[1] ?? (response.status === 200 ? header("content-length") : undefined);
     if (total !== undefined) size = Number(total);

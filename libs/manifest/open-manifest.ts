@@ -48,10 +48,11 @@ export async function openManifest(
   }
   const { resumeAt } = options;
   const rows: AsyncIterable<ManifestRow> =
-    content === "blank" ? noRows()
-    : resumeAt === undefined || (resumeAt.offset === 0 && resumeAt.index === 0) ?
-      { [Symbol.asyncIterator]: () => readRows(format, readChunks(bytes, compressed), path) }
-    : { [Symbol.asyncIterator]: () => resumeRows(format, bytes, compressed, resumeAt) };
+    content === "blank"
+      ? noRows()
+      : resumeAt === undefined || (resumeAt.offset === 0 && resumeAt.index === 0)
+        ? { [Symbol.asyncIterator]: () => readRows(format, readChunks(bytes, compressed), path) }
+        : { [Symbol.asyncIterator]: () => resumeRows(format, bytes, compressed, resumeAt) };
   return { format, compressed, rows, bytes };
 }
 
@@ -73,9 +74,7 @@ async function* resumeRows(format: ManifestFormat, bytes: ManifestBytes, compres
 function parseInputFormat(value: string): InputFormat {
   const format = INPUT_FORMATS.find((name) => value === name || value === `${name}.gz`);
   if (format === undefined) {
-    throw new RangeError(
-      `Expected one of ${INPUT_FORMATS.join(", ")} (optionally with .gz) for inputFormat but received "${value}"`,
-    );
+    throw new RangeError(`Expected one of ${INPUT_FORMATS.join(", ")} (optionally with .gz) for inputFormat but received "${value}"`);
   }
   return format;
 }
@@ -117,12 +116,7 @@ function sniff(head: Buffer, whole: boolean, declared: InputFormat | undefined):
 }
 
 /** The reader for `format`, over the input cut into chunks any way. */
-export function readRows(
-  format: ManifestFormat,
-  chunks: AsyncIterable<Buffer>,
-  path: string,
-  resumeAt?: ResumePoint,
-): AsyncGenerator<ManifestRow> {
+export function readRows(format: ManifestFormat, chunks: AsyncIterable<Buffer>, path: string, resumeAt?: ResumePoint): AsyncGenerator<ManifestRow> {
   switch (format) {
     case "json":
       return readJsonArray(chunks, path, resumeAt);

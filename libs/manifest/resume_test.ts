@@ -28,11 +28,21 @@ async function cases(): Promise<Case[]> {
   const json = await written("json", ROWS);
   return [
     { name: "json", file: "rows.json", content: json, inputFormat: "json" },
-    { name: "json (compact, scalar rows)", file: "compact.json", content: Buffer.from('[{"url":"a"},1,"x",{"url":"b"} ,null,{"url":"c"}]'), inputFormat: "json" },
+    {
+      name: "json (compact, scalar rows)",
+      file: "compact.json",
+      content: Buffer.from('[{"url":"a"},1,"x",{"url":"b"} ,null,{"url":"c"}]'),
+      inputFormat: "json",
+    },
     { name: "jsonl", file: "rows.jsonl", content: await written("jsonl", ROWS), inputFormat: "jsonl" },
     { name: "csv", file: "rows.csv", content: await written("csv", ROWS), inputFormat: "csv" },
     { name: "tsv", file: "rows.tsv", content: await written("tsv", ROWS), inputFormat: "tsv" },
-    { name: "csv with a BOM and CRLF", file: "bom.csv", content: Buffer.from("\uFEFFurl,caption\r\nhttp://a,\"x\r\ny\"\r\n\r\nhttp://b,é\r\nhttp://c,z"), inputFormat: "csv" },
+    {
+      name: "csv with a BOM and CRLF",
+      file: "bom.csv",
+      content: Buffer.from('\uFEFFurl,caption\r\nhttp://a,"x\r\ny"\r\n\r\nhttp://b,é\r\nhttp://c,z'),
+      inputFormat: "csv",
+    },
     { name: "txt", file: "rows.txt", content: txt, inputFormat: "txt" },
     { name: "json.gz", file: "rows.json.gz", content: gzipSync(json), inputFormat: "json.gz" },
   ];
@@ -75,7 +85,10 @@ test("manifest: the bytes before the resume point are never parsed", async () =>
 test("manifest: errors after the resume point report absolute byte offsets", async () => {
   const json = '[{"url": "a"}, {"url": "b"}, {"url": "c"} x]';
   const bad = json.indexOf("x");
-  for (const [name, content] of [["bad.json", Buffer.from(json)], ["bad.json.gz", gzipSync(json)]] as const) {
+  for (const [name, content] of [
+    ["bad.json", Buffer.from(json)],
+    ["bad.json.gz", gzipSync(json)],
+  ] as const) {
     const path = file(name);
     await writeFile(path, content);
     const all = await readAll(path, { inputFormat: "json" });

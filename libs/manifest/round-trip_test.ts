@@ -6,8 +6,7 @@ import { writeManifest } from "./write-manifest.ts";
 
 const file = tempFiles();
 const FORMATS: readonly ManifestFormat[] = ["json", "jsonl", "csv", "tsv", "txt"];
-const expected = (format: ManifestFormat) =>
-  TRICKY_ROWS.map((row) => (format === "txt" ? { url: row.url } : { caption: row.caption, url: row.url }));
+const expected = (format: ManifestFormat) => TRICKY_ROWS.map((row) => (format === "txt" ? { url: row.url } : { caption: row.caption, url: row.url }));
 
 for (const format of FORMATS) {
   for (const gzip of [false, true]) {

@@ -22,7 +22,6 @@ export function invalidUtf8Index(bytes: Buffer): number {
   return bytes.length;
 }
 
-
 /** The same bytes, with the first chunk long enough to show a whole BOM (unless the input is shorter). */
 export async function* withWholeBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);

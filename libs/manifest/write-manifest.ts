@@ -48,16 +48,17 @@ function encodeRow(row: Row, format: ManifestFormat, columns: string[] | undefin
   const keys = columns ?? Object.keys(row);
   switch (format) {
     case "json": {
-      const properties = keys
-        .filter((key) => row[key] !== undefined)
-        .map((key) => `        ${JSON.stringify(key)}: ${JSON.stringify(row[key])}`);
+      const properties = keys.filter((key) => row[key] !== undefined).map((key) => `        ${JSON.stringify(key)}: ${JSON.stringify(row[key])}`);
       return `${index === 0 ? "[\n" : ", \n"}    {\n${properties.join(", \n")}\n    }`;
     }
     case "jsonl":
       return `${JSON.stringify(columns ? Object.fromEntries(keys.map((key) => [key, row[key]])) : row)}\n`;
     case "csv":
     case "tsv":
-      return delimitedLine(keys.map((key) => row[key]), format);
+      return delimitedLine(
+        keys.map((key) => row[key]),
+        format,
+      );
     case "txt":
       return `${cell(row[columns?.[0] ?? "url"])}\n`;
   }

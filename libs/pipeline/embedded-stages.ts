@@ -46,10 +46,7 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
   const bodyWindow = createLimiter(limits.maxDownloads);
   const bounds = { min: 4 * limits.imageWorkers, max: limits.maxDownloads, step: limits.imageWorkers };
   const control = setInterval(() => {
-    const load =
-      imageWork.waiting >= imageWork.limit ? "saturated"
-      : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed"
-      : "steady";
+    const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
     adjustWindow(bodyWindow, load, bounds);
   }, WINDOW_CONTROL_MS).unref();
   let typicalMs = MIN_PATIENCE_MS / PATIENCE_FACTOR;

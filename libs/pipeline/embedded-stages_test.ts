@@ -7,7 +7,9 @@ import { createFetcher } from "@laion-dl/fetch";
 import { createEmbeddedStages } from "./embedded-stages.ts";
 
 test("embedded stages: downloads stuck on a hung server leave the body window, so the image workers keep getting images", async () => {
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#3a7" } }).jpeg().toBuffer();
+  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#3a7" } })
+    .jpeg()
+    .toBuffer();
   const server = createServer((req, res) => {
     if (req.url!.startsWith("/hang")) return; // never answers, like the WAN's hung servers
     res.writeHead(200, { "content-type": "image/jpeg" }).end(image);
@@ -16,7 +18,20 @@ test("embedded stages: downloads stuck on a hung server leave the body window, s
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fetcher = createFetcher({ timeoutMs: 8_000, maxBytes: 1 << 20, maxRedirects: 0, retries: 0, userAgentToken: null, disallowedHeaderDirectives: [] });
   // A window as small as its floor (4 per image worker): 8 hung downloads would fill it twice over.
-  const embedded = createEmbeddedStages(fetcher, { imageSize: 32, resizeMode: "border", resizeOnlyIfBigger: false, minImageSize: 0, maxImageArea: Infinity, maxAspectRatio: Infinity, encodeFormat: "jpg", encodeQuality: 90 }, { imageWorkers: 1, maxDownloads: 4 });
+  const embedded = createEmbeddedStages(
+    fetcher,
+    {
+      imageSize: 32,
+      resizeMode: "border",
+      resizeOnlyIfBigger: false,
+      minImageSize: 0,
+      maxImageArea: Infinity,
+      maxAspectRatio: Infinity,
+      encodeFormat: "jpg",
+      encodeQuality: 90,
+    },
+    { imageWorkers: 1, maxDownloads: 4 },
+  );
   try {
     const started = performance.now();
     let firstHungSettled = Infinity;

@@ -33,9 +33,7 @@ export function transformOptionsOf(options: StageOptions<"transform">): Transfor
  * The job-wide part of an AssemblyContext, shared by the embedded mode and a fleet's assemblers
  * so both write the same bytes for the same options.
  */
-export function assemblyOptionsOf(
-  options: DownloadOptions,
-): Pick<AssemblyContext, "columns" | "imageExtension" | "hashAlgorithm" | "outputFormat" | "sample"> {
+export function assemblyOptionsOf(options: DownloadOptions): Pick<AssemblyContext, "columns" | "imageExtension" | "hashAlgorithm" | "outputFormat" | "sample"> {
   return {
     columns: shardColumnsOf(options),
     imageExtension: options.encode_format,
@@ -64,9 +62,11 @@ export function sampleInputOf(options: DownloadOptions, row: ManifestRow): Sampl
   const [hashColumn, hashAlgorithm] = options.verify_hash;
   const rowError =
     row.error ??
-    (caption !== null && caption !== undefined && typeof caption !== "string" ? "caption is not a string"
-    : typeof caption === "string" && Buffer.byteLength(caption) > MAX_CAPTION_BYTES ? `caption longer than ${MAX_CAPTION_BYTES} bytes`
-    : undefined);
+    (caption !== null && caption !== undefined && typeof caption !== "string"
+      ? "caption is not a string"
+      : typeof caption === "string" && Buffer.byteLength(caption) > MAX_CAPTION_BYTES
+        ? `caption longer than ${MAX_CAPTION_BYTES} bytes`
+        : undefined);
   return {
     row: rowInShard,
     url: row.fields[options.url_col],

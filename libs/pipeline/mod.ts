@@ -1,5 +1,13 @@
 export { adjustWindow, createLimiter, type Limiter, type StageLoad } from "./limiter.ts";
-export { processSample, type FetchedSample, type ProcessedSample, type SampleInput, type SampleOutcome, type SampleOptions, type SampleStages } from "./sample-processor.ts";
+export {
+  processSample,
+  type FetchedSample,
+  type ProcessedSample,
+  type SampleInput,
+  type SampleOutcome,
+  type SampleOptions,
+  type SampleStages,
+} from "./sample-processor.ts";
 export { assembleShard, type AssembledShard, type AssemblyContext, type ShardAssembly } from "./shard-assembler.ts";
 export { shardGroups, type ShardGroup } from "./shard-groups.ts";
 export { DownloadInterrupted, runDownload, type DownloadHooks, type DownloadSummary } from "./run-download.ts";

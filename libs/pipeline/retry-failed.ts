@@ -1,7 +1,16 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openManifest, type ManifestRow } from "@laion-dl/manifest";
-import { outputFolder as outputFolderOf, readTarSamples, recordFromMetadata, shardName, ShardJournal, verifyShard, withOutputFolderLock, type ShardStats } from "@laion-dl/shard";
+import {
+  outputFolder as outputFolderOf,
+  readTarSamples,
+  recordFromMetadata,
+  shardName,
+  ShardJournal,
+  verifyShard,
+  withOutputFolderLock,
+  type ShardStats,
+} from "@laion-dl/shard";
 import { claimJobFolder, recordedJobOptions } from "./job-file.ts";
 import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
 import { embeddedContext } from "./embedded-stages.ts";
@@ -79,7 +88,12 @@ async function retryLocked(outputFolder: string, hooks: RetryHooks, signal: Abor
       } finally {
         await journal.close();
       }
-      const assembly = assembleShard(context, group.shardId, mapRows(fromArray(rows), (row) => sampleInputOf(options, row)), signal);
+      const assembly = assembleShard(
+        context,
+        group.shardId,
+        mapRows(fromArray(rows), (row) => sampleInputOf(options, row)),
+        signal,
+      );
       const shard = await assembly.done;
       totals.shards++;
       totals.retried += failedBefore;

@@ -2,7 +2,17 @@ import { access, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DownloadOptions } from "@laion-dl/config";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
-import { clearOutputFolder, keyLayout, outputFolder, readNoFollow, removeShard, replaceFile, shardName, verifyShard, withOutputFolderLock } from "@laion-dl/shard";
+import {
+  clearOutputFolder,
+  keyLayout,
+  outputFolder,
+  readNoFollow,
+  removeShard,
+  replaceFile,
+  shardName,
+  verifyShard,
+  withOutputFolderLock,
+} from "@laion-dl/shard";
 import { claimJobFolder } from "./job-file.ts";
 import { fromArray, mapRows, sampleInputOf } from "./job-adapters.ts";
 import { createLimiter } from "./limiter.ts";
@@ -88,7 +98,11 @@ async function downloadLocked(options: DownloadOptions, hooks: DownloadHooks, si
       resumeAt = { offset: entry.nextOffset, index: entry.nextIndex };
       if (entry.nextIndex !== (shardId + 1) * options.number_sample_per_shard) break; // the manifest's last shard
     }
-    const manifest = await openManifest(options.url_list, { inputFormat: options.input_format, allowPrivateNetwork: options.allow_private_network, ...(resumeAt ? { resumeAt } : {}) });
+    const manifest = await openManifest(options.url_list, {
+      inputFormat: options.input_format,
+      allowPrivateNetwork: options.allow_private_network,
+      ...(resumeAt ? { resumeAt } : {}),
+    });
     for await (const group of shardGroups(manifest.rows, options.number_sample_per_shard)) {
       signal?.throwIfAborted();
       const name = shardName(layout, group.shardId);

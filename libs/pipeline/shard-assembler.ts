@@ -1,14 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  openShardWriter,
-  shardName,
-  ShardJournal,
-  type KeyLayout,
-  type OutputFormat,
-  type ShardColumns,
-  type WrittenShard,
-} from "@laion-dl/shard";
+import { openShardWriter, shardName, ShardJournal, type KeyLayout, type OutputFormat, type ShardColumns, type WrittenShard } from "@laion-dl/shard";
 import type { Limiter } from "./limiter.ts";
 import { processSample, type SampleInput, type SampleOptions, type SampleOutcome, type SampleStages } from "./sample-processor.ts";
 
@@ -83,12 +75,10 @@ export function assembleShard(
       imageExtension: context.imageExtension,
       ...(context.outputFormat ? { outputFormat: context.outputFormat } : {}),
     };
-    const writer = await openShardWriter(context.outputDir, spec, context.recordDir ? { recordDir: context.recordDir } : {}).catch(
-      async (error: unknown) => {
-        await journal.close();
-        throw error;
-      },
-    );
+    const writer = await openShardWriter(context.outputDir, spec, context.recordDir ? { recordDir: context.recordDir } : {}).catch(async (error: unknown) => {
+      await journal.close();
+      throw error;
+    });
     const inFlight = new Set<Promise<void>>();
     let downloadedBytes = 0;
     let retries = 0;

@@ -63,7 +63,12 @@ async function contextFor(t: TestContext, stages: SampleStages, outputFormat?: O
 }
 
 async function digests(dir: string): Promise<Record<string, string>> {
-  const entries = ["00000.tar", "00000.parquet"].map(async (name) => [name, createHash("sha256").update(await readFile(join(dir, name))).digest("hex")]);
+  const entries = ["00000.tar", "00000.parquet"].map(async (name) => [
+    name,
+    createHash("sha256")
+      .update(await readFile(join(dir, name)))
+      .digest("hex"),
+  ]);
   return Object.fromEntries(await Promise.all(entries));
 }
 
@@ -94,7 +99,10 @@ test("shard-assembler: rows reach the tar as soon as the rows before them are in
   held.release(0);
   // Everything but the last row is written while the last row still downloads.
   await until(async () => (await tempTarBytes(context.outputDir)) > (ROWS - 1) * IMAGE_BYTES);
-  assert.deepEqual((await readdir(context.outputDir)).filter((name) => !name.startsWith(".")), ["journal"]);
+  assert.deepEqual(
+    (await readdir(context.outputDir)).filter((name) => !name.startsWith(".")),
+    ["journal"],
+  );
   held.release(ROWS - 1);
   const written = await assembly.done;
   assert.equal(await assembly.inputConsumed, ROWS);
@@ -120,7 +128,10 @@ test("shard-assembler: an aborted shard removes its temporary files, keeps its j
 
   const rerun = heldStages();
   await assembleShard({ ...context, stages: rerun.stages }, 0, inputs()).done;
-  assert.deepEqual(rerun.fetched.sort((a, b) => a - b), Array.from({ length: ROWS - 15 }, (_, i) => 15 + i));
+  assert.deepEqual(
+    rerun.fetched.sort((a, b) => a - b),
+    Array.from({ length: ROWS - 15 }, (_, i) => 15 + i),
+  );
   assert.deepEqual(await digests(context.outputDir), await digests(clean.outputDir));
   assert.deepEqual(await readdir(context.journalDir), []);
 });

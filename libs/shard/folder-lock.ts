@@ -54,7 +54,12 @@ export async function clearOutputFolder(folder: OutputFolder): Promise<void> {
   const keep = new Set([folder.workDir, folder.lockFile, folder.shardLockDir]);
   for (const dir of [folder.root, folder.workDir]) {
     const names = await readdir(dir).catch(() => []);
-    await Promise.all(names.map((name) => join(dir, name)).filter((path) => !keep.has(path)).map((path) => rm(path, { recursive: true, force: true })));
+    await Promise.all(
+      names
+        .map((name) => join(dir, name))
+        .filter((path) => !keep.has(path))
+        .map((path) => rm(path, { recursive: true, force: true })),
+    );
   }
   await makeWorkDirectories(folder);
 }
@@ -126,7 +131,10 @@ async function liveHolder(path: string): Promise<Holder | null> {
     throw error;
   }
   if (current.host === hostname()) return isAlive(current.pid) ? current : null;
-  const touched = await stat(path).then((info) => info.mtimeMs, () => 0);
+  const touched = await stat(path).then(
+    (info) => info.mtimeMs,
+    () => 0,
+  );
   return Date.now() - touched < STALE_MS ? current : null;
 }
 

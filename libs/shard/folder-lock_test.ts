@@ -19,10 +19,13 @@ after(() => rm(dir, { recursive: true, force: true }));
 test("folder-lock: a second writer stops at once, told the folder and the holder; the lock is free again after", async () => {
   const folder = outputFolder(join(dir, "out-1"));
   await withOutputFolderLock(folder, "an embedded laion-dl run", async () => {
-    await assert.rejects(withOutputFolderLock(folder, "another run", async () => "ran"), {
-      name: "OutputFolderLockedError",
-      message: new RegExp(`${folder.root} is being written by an embedded laion-dl run \\(pid ${process.pid} on `),
-    });
+    await assert.rejects(
+      withOutputFolderLock(folder, "another run", async () => "ran"),
+      {
+        name: "OutputFolderLockedError",
+        message: new RegExp(`${folder.root} is being written by an embedded laion-dl run \\(pid ${process.pid} on `),
+      },
+    );
     await assert.rejects(lockShard(folder, "00000", "a fleet assembler"), { name: "OutputFolderLockedError", message: /an embedded laion-dl run/ });
   });
   assert.equal(await withOutputFolderLock(folder, "another run", async () => "ran"), "ran");
@@ -33,7 +36,10 @@ test("folder-lock: an assembler's shard lock keeps an embedded run out of the fo
   const shard = await lockShard(folder, "00000", "a fleet assembler (job j)");
   const other = await lockShard(folder, "00001", "a fleet assembler (job j)");
   await assert.rejects(lockShard(folder, "00000", "a second assembler"), { message: /a fleet assembler \(job j\)/ });
-  await assert.rejects(withOutputFolderLock(folder, "an embedded laion-dl run", async () => {}), { message: /being written by a fleet assembler/ });
+  await assert.rejects(
+    withOutputFolderLock(folder, "an embedded laion-dl run", async () => {}),
+    { message: /being written by a fleet assembler/ },
+  );
   await Promise.all([shard.release(), other.release()]);
   await withOutputFolderLock(folder, "an embedded laion-dl run", async () => {});
 });
@@ -55,7 +61,10 @@ test("folder-lock: a symlinked working directory is refused, not followed", asyn
   await mkdir(join(dir, "elsewhere"));
   await mkdir(folder.root);
   await symlink(join(dir, "elsewhere"), folder.workDir);
-  await assert.rejects(withOutputFolderLock(folder, "a run", async () => {}), { message: new RegExp(`${folder.workDir} but it is a symlink`) });
+  await assert.rejects(
+    withOutputFolderLock(folder, "a run", async () => {}),
+    { message: new RegExp(`${folder.workDir} but it is a symlink`) },
+  );
 });
 
 test("safe-files: a symlinked journal is refused and its target left alone; a replaced file replaces the link, not its target", async () => {

@@ -76,7 +76,10 @@ export class ShardJournal {
     const bodyLength = META_LENGTH + meta.length + sample.image.length;
     const header = Buffer.alloc(RECORD_HEADER);
     header.writeUInt32LE(bodyLength, 0);
-    header.writeUInt32LE(body.reduce((crc, part) => crc32(part, crc), 0), 4);
+    header.writeUInt32LE(
+      body.reduce((crc, part) => crc32(part, crc), 0),
+      4,
+    );
     const offset = this.#end;
     this.#end += RECORD_HEADER + bodyLength;
     // The length claims the row now; the offset, which makes has() true, waits for the bytes,

@@ -1,13 +1,6 @@
 export { keyLayout, sampleKey, shardName, type KeyLayout } from "./keys.ts";
 export { pythonJsonDumps } from "./python-json.ts";
-export {
-  metadataColumns,
-  recordFromMetadata,
-  sampleMetadata,
-  type SampleRecord,
-  type SampleStatus,
-  type ShardColumns,
-} from "./sample.ts";
+export { metadataColumns, recordFromMetadata, sampleMetadata, type SampleRecord, type SampleStatus, type ShardColumns } from "./sample.ts";
 export { ShardJournal, type JournalSample } from "./journal.ts";
 export { openShardWriter, type OutputFormat, type ShardSpec, type ShardWriter, type WrittenShard } from "./shard-files.ts";
 export type { ShardStats } from "./stats.ts";

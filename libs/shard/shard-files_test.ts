@@ -57,7 +57,11 @@ test("shard: keys follow img2dataset's layout", () => {
 
 test("shard: golden bytes for a tiny shard, whatever order samples completed in", async (t) => {
   const digests = new Set<string>();
-  for (const order of [[0, 1, 2], [2, 1, 0], [1, 2, 0]]) {
+  for (const order of [
+    [0, 1, 2],
+    [2, 1, 0],
+    [1, 2, 0],
+  ]) {
     const dir = await mkdtemp(join(tmpdir(), "laion-dl-shard-"));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const written = await tinyShard(dir, order);
@@ -68,9 +72,10 @@ test("shard: golden bytes for a tiny shard, whatever order samples completed in"
     assert.deepEqual((await readdir(dir)).sort(), ["00003.journal", "00003.parquet", "00003.tar", "00003_stats.json"]);
   }
   assert.equal(digests.size, 1);
-  assert.deepEqual([...digests], [
-    "2a118ba356273aa33f4e24e3cfb188dfc00c798f9a22661c69fca13988a8437f 3ec738e95030634d536665653aa0f26df81a013e3be38a350de2fc6c421ed76c",
-  ]);
+  assert.deepEqual(
+    [...digests],
+    ["2a118ba356273aa33f4e24e3cfb188dfc00c798f9a22661c69fca13988a8437f 3ec738e95030634d536665653aa0f26df81a013e3be38a350de2fc6c421ed76c"],
+  );
 });
 
 test("shard: a journal reopened after a torn write keeps its whole records and drops the torn tail", async (t) => {
@@ -87,7 +92,10 @@ test("shard: a journal reopened after a torn write keeps its whole records and d
   const reopened = await ShardJournal.open(path, 4);
   t.after(() => reopened.close());
   assert.equal(reopened.count, 2);
-  assert.deepEqual([0, 1, 2, 3].map((row) => reopened.has(row)), [true, false, true, false]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((row) => reopened.has(row)),
+    [true, false, true, false],
+  );
   assert.equal((await reopened.read(2)).image.toString(), "two");
   await reopened.append({ record: record(1, "failed_to_download", "timeout"), image: Buffer.alloc(0) });
   assert.equal((await reopened.read(1)).record.errorMessage, "timeout");
@@ -158,7 +166,10 @@ test("shard: abort removes the temporary files and leaves nothing under a final 
     const tempFiles = { webdataset: 2, files: 2, parquet: 1, dummy: 0 }[outputFormat];
     while ((await readdir(dir)).length < tempFiles) await sleep(5);
     const names = await readdir(dir);
-    assert.ok(names.every((name) => /^\.00003.*\.tmp$/.test(name)), `${outputFormat}: ${names.join(", ")}`);
+    assert.ok(
+      names.every((name) => /^\.00003.*\.tmp$/.test(name)),
+      `${outputFormat}: ${names.join(", ")}`,
+    );
     await writer.abort();
     assert.deepEqual(await readdir(dir), [], outputFormat);
   }

@@ -26,13 +26,7 @@ export async function writeShardRecord(recordDir: string, record: ShardRecord): 
  * holds `rowCount` rows. Recomputes the sha256 of the .tar and .parquet (sizes first, as they are
  * cheap); a files-format folder is only checked for presence.
  */
-export async function verifyShard(
-  outputDir: string,
-  recordDir: string,
-  name: string,
-  format: OutputFormat,
-  rowCount: number,
-): Promise<string | null> {
+export async function verifyShard(outputDir: string, recordDir: string, name: string, format: OutputFormat, rowCount: number): Promise<string | null> {
   let record: ShardRecord;
   try {
     record = JSON.parse(await readNoFollow(join(recordDir, `${name}.json`))) as ShardRecord;

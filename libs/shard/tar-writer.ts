@@ -33,9 +33,7 @@ export function createTarWriter(path: string): TarWriter {
   return {
     add(member) {
       return new Promise((resolve, reject) => {
-        pack.entry({ ...FIXED_HEADER, name: member.name, size: member.data.length }, member.data, (error) =>
-          error ? reject(error) : resolve(),
-        );
+        pack.entry({ ...FIXED_HEADER, name: member.name, size: member.data.length }, member.data, (error) => (error ? reject(error) : resolve()));
       });
     },
     finish() {

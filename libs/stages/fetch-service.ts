@@ -54,7 +54,11 @@ export function createFetchService(options: FetchServiceOptions): FetchService {
       const violations = policyViolations(policy, http);
       if (violations.length > 0) return { id, failure: { message: REFUSED_PREFIX + violations.join("; "), retryable: false } };
       try {
-        const { body, retries } = await timed(options.meter, () => fetchers.fetch(url, http), (done) => done.body.length);
+        const { body, retries } = await timed(
+          options.meter,
+          () => fetchers.fetch(url, http),
+          (done) => done.body.length,
+        );
         return { id, body, retries };
       } catch (error) {
         return { id, failure: toFailure(error) };

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createFetcher, createFetcherPool, fetcherOptionsOf } from "@laion-dl/fetch";
-import {
-  createClient,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  loadContracts,
-  startGrpcServer,
-  type FetchResponse__Output,
-  type FetchServiceClient,
-} from "@laion-dl/grpc";
+import { createClient, DEFAULT_MAX_MESSAGE_BYTES, loadContracts, startGrpcServer, type FetchResponse__Output, type FetchServiceClient } from "@laion-dl/grpc";
 import { imagePath, startFixtureServer, waitFor } from "@laion-dl/testing";
 import { createFetchService } from "./fetch-service.ts";
 import { RemoteStageError } from "./errors.ts";
@@ -29,7 +22,11 @@ test("stages: the fetch service bounds downloads over all streams and answers ea
     concurrency: 3,
     onActivity: (inFlight) => (most = Math.max(most, inFlight)),
   });
-  const server = await startGrpcServer({ host: "127.0.0.1", maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, services: [{ definition: contracts.fetch, implementation: service.handlers }] });
+  const server = await startGrpcServer({
+    host: "127.0.0.1",
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    services: [{ definition: contracts.fetch, implementation: service.handlers }],
+  });
   server.stopping.addEventListener("abort", () => void service.drain());
   const client = createClient<FetchServiceClient>(contracts.fetch, server.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
   try {
@@ -50,7 +47,10 @@ test("stages: the fetch service bounds downloads over all streams and answers ea
         call.end();
       });
     const [first, second] = await Promise.all([run(100), run(200)]);
-    for (const [base, responses] of [[100, first!], [200, second!]] as const) {
+    for (const [base, responses] of [
+      [100, first!],
+      [200, second!],
+    ] as const) {
       assert.deepEqual(responses.map((response) => response.id).sort(), [base + 1, base + 2, base + 3, base + 4], "one answer per request");
       assert.equal(responses.at(-1)!.id, base + 1, "the slow download is answered last, after the ones sent after it");
       const byId = new Map(responses.map((response) => [response.id, response]));
@@ -71,7 +71,12 @@ test("stages: a replica shut down gracefully answers its downloads and hands bac
   const fixture = await startFixtureServer();
   const a = await startFetcherServer(2);
   const b = await startFetcherServer();
-  const stages = createRemoteStages({ fetcherAddresses: [a.server.address, b.server.address], transformerAddresses: "127.0.0.1:1", transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS });
+  const stages = createRemoteStages({
+    fetcherAddresses: [a.server.address, b.server.address],
+    transformerAddresses: "127.0.0.1:1",
+    transform: TRANSFORM_OPTIONS,
+    fetch: HTTP_OPTIONS,
+  });
   try {
     const expected = (await createFetcherOnce((fetcher) => fetcher.fetch(`${fixture.baseUrl}${PHOTO}`))).body;
     await stages.fetch(`${fixture.baseUrl}${PHOTO}`); // opens every stream
@@ -98,7 +103,13 @@ test("stages: a request no replica answers is rejected with RemoteStageError, an
   const nothing = await startGrpcServer({ host: "127.0.0.1", maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, services: [] });
   const address = nothing.address;
   await nothing.shutdown(0); // a port nobody listens on any more
-  const stages = createRemoteStages({ fetcherAddresses: address, transformerAddresses: address, transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS, requestTimeoutMs: 600 });
+  const stages = createRemoteStages({
+    fetcherAddresses: address,
+    transformerAddresses: address,
+    transform: TRANSFORM_OPTIONS,
+    fetch: HTTP_OPTIONS,
+    requestTimeoutMs: 600,
+  });
   const started = Date.now();
   await assert.rejects(stages.fetch("http://127.0.0.1:1/x.jpg"), (error: unknown) => {
     assert.ok(error instanceof RemoteStageError, String(error));
@@ -129,7 +140,11 @@ test("stages: each fetch uses its own job's HTTP options, and a request beyond t
   const fetchers = createFetcherPool((options) => createFetcher(fetcherOptionsOf(options)));
   const policy = { ...PERMISSIVE_POLICY, limit_timeout: 30, limit_ignore_ssl_certificate: false };
   const service = createFetchService({ fetchers, policy, concurrency: 4 });
-  const server = await startGrpcServer({ host: "127.0.0.1", maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, services: [{ definition: contracts.fetch, implementation: service.handlers }] });
+  const server = await startGrpcServer({
+    host: "127.0.0.1",
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    services: [{ definition: contracts.fetch, implementation: service.handlers }],
+  });
   server.stopping.addEventListener("abort", () => void service.drain());
   const client = createClient<FetchServiceClient>(contracts.fetch, server.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
   const fetchOnce = (url: string, options: object | undefined) =>
@@ -161,7 +176,10 @@ test("stages: each fetch uses its own job's HTTP options, and a request beyond t
     assert.equal(none.failure?.message, "refused by the fetcher: Expected fetch options for options but received none");
     // Through the assembler's stages, a refusal fails the shard instead of marking its rows failed.
     const stages = createRemoteStages({ fetcherAddresses: server.address, fetch: { ...HTTP_OPTIONS, timeout: 60 } });
-    await assert.rejects(stages.fetch(`${fixture.baseUrl}${PHOTO}`), (error: unknown) => error instanceof RemoteStageError && /timeout 60 exceeds/.test(error.message));
+    await assert.rejects(
+      stages.fetch(`${fixture.baseUrl}${PHOTO}`),
+      (error: unknown) => error instanceof RemoteStageError && /timeout 60 exceeds/.test(error.message),
+    );
     await stages.close();
     assert.equal(fixture.requestCount(PHOTO), 0, "refused requests never reach the origin");
   } finally {

@@ -5,9 +5,5 @@ export { RemoteStageError } from "./errors.ts";
 export { createFetchService, type FetchService, type FetchServiceOptions } from "./fetch-service.ts";
 export { createTransformService, type TransformService, type TransformServiceOptions } from "./transform-service.ts";
 export { fetchOptionsFromProto, fetchOptionsToProto, transformOptionsFromProto, transformOptionsToProto } from "./stage-options.ts";
-export {
-  createRequestStreamServer,
-  type RequestStreamServer,
-  type RequestStreamServerOptions,
-} from "./request-stream-server.ts";
+export { createRequestStreamServer, type RequestStreamServer, type RequestStreamServerOptions } from "./request-stream-server.ts";
 export { runStageService, type StageServiceConfig, type StageServiceOptions } from "./stage-service.ts";

@@ -72,7 +72,10 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   const maxStreamAgeMs = options.maxStreamAgeMs ?? 60_000;
   const clientOptions = { maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, security: options.security };
   if (!Number.isSafeInteger(streams) || streams < 1) throw new RangeError(`Expected positive integer for streamsPerService but received ${streams}`);
-  for (const [name, value] of [["requestTimeoutMs", requestTimeoutMs], ["maxStreamAgeMs", maxStreamAgeMs]] as const) {
+  for (const [name, value] of [
+    ["requestTimeoutMs", requestTimeoutMs],
+    ["maxStreamAgeMs", maxStreamAgeMs],
+  ] as const) {
     if (!(value > 0)) throw new RangeError(`Expected positive number for ${name} but received ${value}`);
   }
   const { transformerAddresses, transform } = options;
@@ -94,7 +97,8 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
   let transformPool: StreamPool<TransformRequest, TransformResponse__Output> | undefined;
   const clients = loadContracts().then((contracts) => {
     const fetcher = createClient<FetchServiceClient>(contracts.fetch, options.fetcherAddresses, clientOptions);
-    const transformer = transformerAddresses === undefined ? undefined : createClient<TransformServiceClient>(contracts.transform, transformerAddresses, clientOptions);
+    const transformer =
+      transformerAddresses === undefined ? undefined : createClient<TransformServiceClient>(contracts.transform, transformerAddresses, clientOptions);
     const common = { streams, requestTimeoutMs, maxStreamAgeMs };
     fetchPool = createStreamPool({ ...common, name: "fetcher", open: () => fetcher.Fetch() });
     transformPool = transformer && createStreamPool({ ...common, name: "transformer", open: () => transformer.Transform() });
@@ -148,7 +152,8 @@ export function createRemoteStages(options: RemoteStagesOptions): RemoteStages {
       const response = await transformPool.request((id) => ({ id, url, options: transformOptions, fetch_options, digest_algorithms: [...digestAlgorithms] }));
       const download = response.download;
       // No outcome: the transformer could not ask a fetcher (none answered); not the row's result.
-      if (!download) throw new RemoteStageError(`Expected a download outcome from the transformer for request ${response.id}: ${response.failure?.message ?? "none given"}`);
+      if (!download)
+        throw new RemoteStageError(`Expected a download outcome from the transformer for request ${response.id}: ${response.failure?.message ?? "none given"}`);
       if (download.failure) throw fetchFailure(download.failure, download.retries);
       let image: TransformedImage | TransformFailure;
       try {

@@ -32,7 +32,12 @@ test("stages: fetch and transform over gRPC give exactly the local libs' bytes",
   const local = createFetcher(FETCHER_OPTIONS);
   try {
     for (const { name, spec, transform } of CASES) {
-      const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: [transformer.server.address], transform, fetch: HTTP_OPTIONS });
+      const stages = createRemoteStages({
+        fetcherAddresses: fetcher.server.address,
+        transformerAddresses: [transformer.server.address],
+        transform,
+        fetch: HTTP_OPTIONS,
+      });
       try {
         const url = `${fixture.baseUrl}${imagePath(spec)}`;
         const [remote, direct] = await Promise.all([stages.fetch(url), local.fetch(url)]);
@@ -58,7 +63,12 @@ test("stages: in-band failures reject with FetchFailure and TransformFailure", a
   const fixture = await startFixtureServer();
   const fetcher = await startFetcherServer();
   const transformer = await startTransformerServer();
-  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS });
+  const stages = createRemoteStages({
+    fetcherAddresses: fetcher.server.address,
+    transformerAddresses: transformer.server.address,
+    transform: TRANSFORM_OPTIONS,
+    fetch: HTTP_OPTIONS,
+  });
   try {
     await assert.rejects(stages.fetch(`${fixture.baseUrl}/status/404`), (error: unknown) => {
       assert.ok(error instanceof FetchFailure);
@@ -98,7 +108,8 @@ test("stages: requests spread over two fetchers, and killing one mid-flight lose
   const stages = createRemoteStages({
     fetcherAddresses: replicas.map((replica) => replica.server.address),
     transformerAddresses: "127.0.0.1:1", // unused here
-    transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS,
+    transform: TRANSFORM_OPTIONS,
+    fetch: HTTP_OPTIONS,
   });
   const specs = Array.from({ length: 200 }, (_, i): ImageSpec => ({ kind: "photo", seed: i % 20, width: 32 + (i % 7), height: 32, format: "jpg" }));
   const expected = new Map<string, Buffer>();
@@ -144,13 +155,20 @@ test("stages: a 20 MB original crosses both hops", async () => {
   // An uncompressed PNG of noise: 2600 x 2600 x 3 bytes ≈ 20.3 MB that is a real image.
   const noise = Buffer.alloc(2600 * 2600 * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-  const png = await sharp(noise, { raw: { width: 2600, height: 2600, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  const png = await sharp(noise, { raw: { width: 2600, height: 2600, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
   assert.ok(png.length > 20_000_000, `${png.length} bytes`);
   const origin = createServer((_req, res) => res.writeHead(200, { "content-type": "image/png", "content-length": png.length }).end(png));
   await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
   const fetcher = await startFetcherServer();
   const transformer = await startTransformerServer();
-  const stages = createRemoteStages({ fetcherAddresses: fetcher.server.address, transformerAddresses: transformer.server.address, transform: TRANSFORM_OPTIONS, fetch: HTTP_OPTIONS });
+  const stages = createRemoteStages({
+    fetcherAddresses: fetcher.server.address,
+    transformerAddresses: transformer.server.address,
+    transform: TRANSFORM_OPTIONS,
+    fetch: HTTP_OPTIONS,
+  });
   try {
     const download = await stages.fetch(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/big.png`);
     assert.ok(download.body.equals(png), "the body arrived intact");

@@ -42,9 +42,7 @@ interface StreamState<Request, Response> {
  * can be served: it is paused while its next request waits for a slot and while the caller does
  * not read responses (write backpressure), so HTTP/2 flow control pushes back on the caller.
  */
-export function createRequestStreamServer<Request, Response>(
-  options: RequestStreamServerOptions<Request, Response>,
-): RequestStreamServer<Request, Response> {
+export function createRequestStreamServer<Request, Response>(options: RequestStreamServerOptions<Request, Response>): RequestStreamServer<Request, Response> {
   const { concurrency } = options;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`Expected positive integer for concurrency but received ${concurrency}`);

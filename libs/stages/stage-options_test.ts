@@ -65,14 +65,23 @@ test("stage options: a received value outside the option table's bounds or choic
   const wire = await overTheWire();
   const transform = transformOptionsToProto(stageOptionsOf("transform", DEFAULTS));
   const refusedTransform = (changes: object, message: string) =>
-    assert.throws(() => transformOptionsFromProto(wire.transform({ ...transform, ...changes })), (error: unknown) => error instanceof TransformFailure && error.message === message);
+    assert.throws(
+      () => transformOptionsFromProto(wire.transform({ ...transform, ...changes })),
+      (error: unknown) => error instanceof TransformFailure && error.message === message,
+    );
   refusedTransform({ image_size: 0 }, "Expected a number from 1 to 16384 for options.image_size but received 0");
   refusedTransform({ image_size: 20_000 }, "Expected a number from 1 to 16384 for options.image_size but received 20000");
-  refusedTransform({ resize_mode: "stretch" }, 'Expected one of no, border, keep_ratio, keep_ratio_largest, center_crop for options.resize_mode but received "stretch"');
+  refusedTransform(
+    { resize_mode: "stretch" },
+    'Expected one of no, border, keep_ratio, keep_ratio_largest, center_crop for options.resize_mode but received "stretch"',
+  );
   refusedTransform({ encode_format: "gif" }, 'Expected one of jpg, png, webp for options.encode_format but received "gif"');
   assert.throws(() => transformOptionsFromProto(null), /Expected transform options/);
   const fetch = fetchOptionsToProto(stageOptionsOf("fetch", DEFAULTS));
-  assert.throws(() => fetchOptionsFromProto(wire.fetch({ ...fetch, timeout: 7200 })), { name: "OptionError", message: "Expected a number from 0.001 to 3600 for options.timeout but received 7200" });
+  assert.throws(() => fetchOptionsFromProto(wire.fetch({ ...fetch, timeout: 7200 })), {
+    name: "OptionError",
+    message: "Expected a number from 0.001 to 3600 for options.timeout but received 7200",
+  });
   assert.throws(() => fetchOptionsFromProto(wire.fetch({ ...fetch, timeout: 0 })), /options\.timeout/, "absent (0) is refused, not a default");
   assert.throws(() => fetchOptionsFromProto(undefined), /Expected fetch options/);
 });

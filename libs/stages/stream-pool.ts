@@ -61,9 +61,7 @@ const WARM_UP_MS = 200;
  * so one stream opens first and the others once it has answered (every replica has had the time
  * to connect by then) or WARM_UP_MS later.
  */
-export function createStreamPool<Request, Response extends { id: number }>(
-  options: StreamPoolOptions<Request, Response>,
-): StreamPool<Request, Response> {
+export function createStreamPool<Request, Response extends { id: number }>(options: StreamPoolOptions<Request, Response>): StreamPool<Request, Response> {
   const pending = new Map<number, Pending<Request, Response>>();
   const streams = new Set<Stream<Request, Response>>();
   let unsent: Pending<Request, Response>[] = [];

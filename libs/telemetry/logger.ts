@@ -46,8 +46,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
 }
 
 function wrap(logger: pino.Logger): Logger {
-  const at = (level: Level) => (event: string, fields?: Record<string, unknown>) =>
-    fields ? logger[level](fields, event) : logger[level](event);
+  const at = (level: Level) => (event: string, fields?: Record<string, unknown>) => (fields ? logger[level](fields, event) : logger[level](event));
   return {
     debug: at("debug"),
     info: at("info"),

@@ -11,7 +11,15 @@ function capture(): { stream: Writable; lines(): Record<string, unknown>[] } {
       done();
     },
   });
-  return { stream, lines: () => text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      text
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 test("logger: one JSON object per line with service, instance, event, level and the fields", () => {
@@ -40,21 +48,33 @@ test("logger: the level filters lines, a child carries the job and shard ids on 
   job.debug("now_shown", { shardId: 0 });
   assert.deepEqual(
     out.lines().map((line) => [line.event, line.jobId, line.shardId]),
-    [["shown", undefined, undefined], ["job_ingest_failed", "job-2", undefined], ["now_shown", "job-2", 0]],
+    [
+      ["shown", undefined, undefined],
+      ["job_ingest_failed", "job-2", undefined],
+      ["now_shown", "job-2", 0],
+    ],
   );
 });
 
 test("logger: LAION_DL_LOG_LEVEL sets the level; a name it does not know leaves info", () => {
   const saved = process.env.LAION_DL_LOG_LEVEL;
   try {
-    for (const [value, shown] of [["error", ["e"]], ["debug", ["d", "i", "e"]], ["loud", ["i", "e"]]] as const) {
+    for (const [value, shown] of [
+      ["error", ["e"]],
+      ["debug", ["d", "i", "e"]],
+      ["loud", ["i", "e"]],
+    ] as const) {
       process.env.LAION_DL_LOG_LEVEL = value;
       const out = capture();
       const log = createLogger("fetcher", { destination: out.stream });
       log.debug("d");
       log.info("i");
       log.error("e");
-      assert.deepEqual(out.lines().map((line) => line.event), shown, value);
+      assert.deepEqual(
+        out.lines().map((line) => line.event),
+        shown,
+        value,
+      );
     }
   } finally {
     if (saved === undefined) delete process.env.LAION_DL_LOG_LEVEL;

@@ -20,8 +20,14 @@ test("metrics: /metrics serves what was counted, in Prometheus text a separate p
   metrics.natsReconnected();
   let outstanding = 7;
   metrics.observe("shards_outstanding", () => outstanding);
-  await metrics.fetches.time(async () => ({ body: Buffer.alloc(300) }), (done) => done.body.length);
-  await assert.rejects(metrics.fetches.time(() => Promise.reject(new Error("refused"))), /refused/);
+  await metrics.fetches.time(
+    async () => ({ body: Buffer.alloc(300) }),
+    (done) => done.body.length,
+  );
+  await assert.rejects(
+    metrics.fetches.time(() => Promise.reject(new Error("refused"))),
+    /refused/,
+  );
   let inFlightDuringWork = -1;
   const server = await startMetricsServer(metrics, { host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${server.port}/metrics`;

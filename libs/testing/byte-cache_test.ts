@@ -34,7 +34,10 @@ test("byte-cache: concurrent gets share one production", async () => {
 
 test("byte-cache: does not keep failures or values larger than the bound", async () => {
   const cache = createByteCache(10);
-  await assert.rejects(cache.get("bad", () => Promise.reject(new Error("boom"))), /boom/);
+  await assert.rejects(
+    cache.get("bad", () => Promise.reject(new Error("boom"))),
+    /boom/,
+  );
   const { calls, produce } = counter();
   await cache.get("bad", produce("bad", 5));
   await cache.get("big", produce("big", 11));

@@ -2,10 +2,7 @@
 // chosen to break naive CSV/TSV/JSON/tar handling.
 import { pick, randomInt } from "./prng.ts";
 
-const LONG_CAPTION = Array.from(
-  { length: 29 },
-  (_, i) => `clause ${i + 1} of a long description of an old lighthouse on a rocky coast`,
-).join(", ");
+const LONG_CAPTION = Array.from({ length: 29 }, (_, i) => `clause ${i + 1} of a long description of an old lighthouse on a rocky coast`).join(", ");
 
 /** Captions that exercise escaping and Unicode handling; `demoRows` mixes one in every 25 rows. */
 export const TRICKY_CAPTIONS: readonly string[] = Object.freeze([
@@ -31,22 +28,75 @@ export const TRICKY_CAPTIONS: readonly string[] = Object.freeze([
 type Noun = readonly [singular: string, plural: string];
 
 const NOUNS: readonly Noun[] = [
-  ["dog", "dogs"], ["cat", "cats"], ["man", "men"], ["woman", "women"], ["child", "children"],
-  ["bird", "birds"], ["horse", "horses"], ["car", "cars"], ["bicycle", "bicycles"], ["boat", "boats"],
-  ["train", "trains"], ["person", "people"], ["cow", "cows"], ["sheep", "sheep"], ["giraffe", "giraffes"],
-  ["elephant", "elephants"], ["teddy bear", "teddy bears"], ["surfer", "surfers"], ["vase of flowers", "vases of flowers"],
-  ["chair", "chairs"], ["bowl of fruit", "bowls of fruit"], ["motorcycle", "motorcycles"], ["house", "houses"],
+  ["dog", "dogs"],
+  ["cat", "cats"],
+  ["man", "men"],
+  ["woman", "women"],
+  ["child", "children"],
+  ["bird", "birds"],
+  ["horse", "horses"],
+  ["car", "cars"],
+  ["bicycle", "bicycles"],
+  ["boat", "boats"],
+  ["train", "trains"],
+  ["person", "people"],
+  ["cow", "cows"],
+  ["sheep", "sheep"],
+  ["giraffe", "giraffes"],
+  ["elephant", "elephants"],
+  ["teddy bear", "teddy bears"],
+  ["surfer", "surfers"],
+  ["vase of flowers", "vases of flowers"],
+  ["chair", "chairs"],
+  ["bowl of fruit", "bowls of fruit"],
+  ["motorcycle", "motorcycles"],
+  ["house", "houses"],
 ];
 const ADJECTIVES = [
-  "small", "large", "white", "black", "brown", "red", "blue", "old", "young", "fluffy", "wet", "little",
-  "vintage", "colorful", "wooden", "shiny", "orange", "green", "tall", "empty",
+  "small",
+  "large",
+  "white",
+  "black",
+  "brown",
+  "red",
+  "blue",
+  "old",
+  "young",
+  "fluffy",
+  "wet",
+  "little",
+  "vintage",
+  "colorful",
+  "wooden",
+  "shiny",
+  "orange",
+  "green",
+  "tall",
+  "empty",
 ];
 const VERBS = ["sitting", "standing", "walking", "lying", "resting", "playing", "waiting", "parked"];
 const PREPOSITIONS = ["on", "in", "next to", "in front of", "near", "under", "on top of", "behind"];
 const PLACES = [
-  "beach", "street", "field", "kitchen", "living room", "park", "snowy mountain", "city street",
-  "wooden table", "forest", "river", "parking lot", "grassy hill", "airport runway", "old building",
-  "train station", "garden", "lake", "desert road", "bedroom",
+  "beach",
+  "street",
+  "field",
+  "kitchen",
+  "living room",
+  "park",
+  "snowy mountain",
+  "city street",
+  "wooden table",
+  "forest",
+  "river",
+  "parking lot",
+  "grassy hill",
+  "airport runway",
+  "old building",
+  "train station",
+  "garden",
+  "lake",
+  "desert road",
+  "bedroom",
 ];
 const SURFACES = ["table", "plate", "counter", "bed", "couch", "desk", "sidewalk", "tray"];
 const TIMES = ["night", "sunset", "dawn", "noon", "dusk"];

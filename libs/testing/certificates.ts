@@ -33,7 +33,24 @@ export async function createTestCertificates(dir: string): Promise<TestCertifica
     const key = join(dir, `${name}.key`);
     const request = join(dir, `${name}.csr`);
     await run("openssl", ["req", ...newKey(key), "-out", request, "-subj", `/CN=${name}`]);
-    await run("openssl", ["x509", "-req", "-in", request, "-CA", signer.cert, "-CAkey", signer.key, "-set_serial", "1", "-days", "1", "-extfile", extensions, "-out", cert]);
+    await run("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      request,
+      "-CA",
+      signer.cert,
+      "-CAkey",
+      signer.key,
+      "-set_serial",
+      "1",
+      "-days",
+      "1",
+      "-extfile",
+      extensions,
+      "-out",
+      cert,
+    ]);
     return { cert, key };
   };
   const [ca, otherCa] = await Promise.all([authority("laion-dl-test-ca"), authority("other-ca")]);

@@ -17,15 +17,29 @@ export interface DemoRowsOptions {
 
 // Width:height ratios with weights: mostly 4:3 and 16:9 either way round, a few extremes.
 const ASPECTS: readonly (readonly [ratio: number, weight: number])[] = [
-  [4 / 3, 30], [16 / 9, 20], [1, 12], [3 / 2, 10], [3 / 4, 10], [9 / 16, 6], [2 / 3, 5],
-  [2, 2], [1 / 2, 2], [3, 1.5], [1 / 3, 1.5],
+  [4 / 3, 30],
+  [16 / 9, 20],
+  [1, 12],
+  [3 / 2, 10],
+  [3 / 4, 10],
+  [9 / 16, 6],
+  [2 / 3, 5],
+  [2, 2],
+  [1 / 2, 2],
+  [3, 1.5],
+  [1 / 3, 1.5],
 ];
 const ASPECT_TOTAL = ASPECTS.reduce((sum, [, weight]) => sum + weight, 0);
 
 // Cumulative shares: 5 % gray JPEG, 75 % photo JPEG, 10 % PNG (half with alpha), 10 % WebP.
 const ENCODINGS: readonly (readonly [upTo: number, kind: ImageKind, format: ImageFormat])[] = [
-  [0.05, "gray", "jpg"], [0.8, "photo", "jpg"], [0.85, "alpha", "png"], [0.88, "photo", "png"],
-  [0.9, "gray", "png"], [0.97, "photo", "webp"], [1, "alpha", "webp"],
+  [0.05, "gray", "jpg"],
+  [0.8, "photo", "jpg"],
+  [0.85, "alpha", "png"],
+  [0.88, "photo", "png"],
+  [0.9, "gray", "png"],
+  [0.97, "photo", "webp"],
+  [1, "alpha", "webp"],
 ];
 
 const FAILURES = ["404", "500", "html", "truncated", "slow"] as const;
@@ -56,9 +70,8 @@ function demoRow(base: string, index: number, seed: number, failureRate: number)
   const random = createRandom(hashInts(seed, index));
   const spec = imageSpec(random);
   const path = random() < failureRate ? failurePath(random, spec, index) : imagePath(spec);
-  const caption = index % TRICKY_EVERY === TRICKY_OFFSET
-    ? TRICKY_CAPTIONS[Math.floor(index / TRICKY_EVERY) % TRICKY_CAPTIONS.length]!
-    : ordinaryCaption(random);
+  const caption =
+    index % TRICKY_EVERY === TRICKY_OFFSET ? TRICKY_CAPTIONS[Math.floor(index / TRICKY_EVERY) % TRICKY_CAPTIONS.length]! : ordinaryCaption(random);
   return { caption, url: `${base}${path}` };
 }
 

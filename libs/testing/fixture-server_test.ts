@@ -169,9 +169,7 @@ test("fixture-server: survives clients that hang up mid-request", async () => {
 test("fixture-server: answers hundreds of concurrent requests", async () => {
   const specs = Array.from({ length: 4 }, (_, seed): ImageSpec => ({ kind: "photo", seed: 100 + seed, width: 500, height: 400, format: "jpg" }));
   const expected = await Promise.all(specs.map(renderImage));
-  const bodies = await Promise.all(
-    Array.from({ length: 300 }, async (_, i) => bytes(await get(imagePath(specs[i % specs.length]!)))),
-  );
+  const bodies = await Promise.all(Array.from({ length: 300 }, async (_, i) => bytes(await get(imagePath(specs[i % specs.length]!)))));
   bodies.forEach((body, i) => assert.ok(body.equals(expected[i % specs.length]!), `response ${i}`));
 });
 

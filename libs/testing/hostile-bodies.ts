@@ -37,7 +37,9 @@ export function specialImage(name: SpecialImage): Promise<Buffer> {
       case "animated.webp": {
         // Three frames: red, then two others; a sample must show the first.
         const frame = (r: number, g: number, b: number) =>
-          sharp({ create: { width: SPECIAL_WIDTH, height: SPECIAL_HEIGHT, channels: 3, background: { r, g, b } } }).png().toBuffer();
+          sharp({ create: { width: SPECIAL_WIDTH, height: SPECIAL_HEIGHT, channels: 3, background: { r, g, b } } })
+            .png()
+            .toBuffer();
         const frames = await Promise.all([frame(220, 20, 20), frame(20, 220, 20), frame(20, 20, 220)]);
         const animated = sharp(frames, { join: { animated: true } });
         return name === "animated.gif" ? animated.gif().toBuffer() : animated.webp({ lossless: true }).toBuffer();

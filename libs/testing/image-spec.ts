@@ -41,7 +41,10 @@ export function validateImageSpec(spec: ImageSpec): void {
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) {
     throw new RangeError(`Expected non-negative integer for seed but received ${spec.seed}`);
   }
-  for (const [name, value] of [["width", spec.width], ["height", spec.height]] as const) {
+  for (const [name, value] of [
+    ["width", spec.width],
+    ["height", spec.height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
       throw new RangeError(`Expected integer between 1 and ${MAX_DIMENSION} for ${name} but received ${value}`);
     }

@@ -5,7 +5,8 @@ import { createLimiter } from "./limit.ts";
 
 test("limit: runs at most the given number of tasks at once, in arrival order", async () => {
   const limit = createLimiter(2);
-  let running = 0, peak = 0;
+  let running = 0,
+    peak = 0;
   const started: number[] = [];
   const results = await Promise.all(
     Array.from({ length: 6 }, (_, i) =>
@@ -25,6 +26,9 @@ test("limit: runs at most the given number of tasks at once, in arrival order", 
 
 test("limit: a failing task frees its slot", async () => {
   const limit = createLimiter(1);
-  await assert.rejects(limit(() => Promise.reject(new Error("boom"))), /boom/);
+  await assert.rejects(
+    limit(() => Promise.reject(new Error("boom"))),
+    /boom/,
+  );
   assert.equal(await limit(() => Promise.resolve("next")), "next");
 });

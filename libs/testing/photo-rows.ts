@@ -19,12 +19,21 @@ export const PHOTO_LIKE = Object.freeze({
 
 // Cumulative shares of the images: 79 % photo JPEG, 4 % grey JPEG, 6 % RGB PNG, 6 % RGBA PNG, 5 % grey PNG.
 const ENCODINGS: readonly (readonly [upTo: number, kind: ImageKind, format: ImageFormat])[] = [
-  [0.79, "photo", "jpg"], [0.83, "gray", "jpg"], [0.89, "photo", "png"], [0.95, "alpha", "png"], [1, "gray", "png"],
+  [0.79, "photo", "jpg"],
+  [0.83, "gray", "jpg"],
+  [0.89, "photo", "png"],
+  [0.95, "alpha", "png"],
+  [1, "gray", "png"],
 ];
 
 // Width:height ratios of photos with weights; the short side never goes under 300 px.
 const ASPECTS: readonly (readonly [ratio: number, weight: number])[] = [
-  [4 / 3, 35], [3 / 2, 20], [16 / 9, 20], [1, 10], [3 / 4, 8], [2 / 3, 7],
+  [4 / 3, 35],
+  [3 / 2, 20],
+  [16 / 9, 20],
+  [1, 10],
+  [3 / 4, 8],
+  [2 / 3, 7],
 ];
 const ASPECT_TOTAL = ASPECTS.reduce((sum, [, weight]) => sum + weight, 0);
 

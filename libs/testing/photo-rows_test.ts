@@ -19,11 +19,21 @@ test("photo-rows: 10 % 404s, 1 % slow answers, 83 % JPEG q90 and 17 % PNG within
   assert.ok(Math.abs(share((p) => p.startsWith("/status/404?row=")) - PHOTO_LIKE.notFoundShare) < 0.015);
   assert.ok(Math.abs(share((p) => p.startsWith("/slow/1000/img/")) - PHOTO_LIKE.slowShare) < 0.005);
   const images = paths.filter((p) => !p.startsWith("/status/")).map((p) => IMAGE.exec(p));
-  assert.ok(images.every((m) => m !== null), "every other row is an image");
+  assert.ok(
+    images.every((m) => m !== null),
+    "every other row is an image",
+  );
   const matches = images as RegExpExecArray[];
-  const jpeg = share((p) => p.endsWith(".q90.jpg"), paths.filter((p) => !p.startsWith("/status/")));
+  const jpeg = share(
+    (p) => p.endsWith(".q90.jpg"),
+    paths.filter((p) => !p.startsWith("/status/")),
+  );
   assert.ok(Math.abs(jpeg - 0.83) < 0.02, `JPEG ${jpeg}`);
-  for (const kind of ["photo", "alpha", "gray"]) assert.ok(matches.some((m) => m[2] === kind && m[6] === "png"), `a ${kind} PNG`);
+  for (const kind of ["photo", "alpha", "gray"])
+    assert.ok(
+      matches.some((m) => m[2] === kind && m[6] === "png"),
+      `a ${kind} PNG`,
+    );
   for (const m of matches) {
     const [width, height] = [Number(m[3]), Number(m[4])];
     assert.ok(Math.min(width, height) >= 300 && Math.max(width, height) <= 1920 && Math.min(width, height) <= 1080, `${width}x${height}`);

@@ -48,7 +48,12 @@ test("render-image: another process renders the same bytes", async () => {
     const bytes = await renderImage(${JSON.stringify(spec)});
     process.stdout.write((await import("node:crypto")).createHash("sha256").update(bytes).digest("hex"));`;
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
-  assert.equal(stdout, createHash("sha256").update(await renderImage(spec)).digest("hex"));
+  assert.equal(
+    stdout,
+    createHash("sha256")
+      .update(await renderImage(spec))
+      .digest("hex"),
+  );
 });
 
 test("render-image: rejects specs it cannot honour, worded like sharp", async () => {

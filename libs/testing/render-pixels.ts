@@ -108,13 +108,20 @@ function paintBackground(canvas: Canvas, plan: Background, top: number, bottom: 
       left[c] = l;
       step[c] = width > 1 ? (r - l) / (width - 1) : 0;
     }
-    const wy = waveY[y]!, band = bands[y]!;
+    const wy = waveY[y]!,
+      band = bands[y]!;
     let i = y * width * channels;
     if (colorChannels === 1) {
-      const l0 = left[0]!, s0 = step[0]!;
+      const l0 = left[0]!,
+        s0 = step[0]!;
       for (let x = 0; x < width; x++, i += channels) px[i] = l0 + s0 * x + waveX[x]! * wy + band;
     } else {
-      const l0 = left[0]!, l1 = left[1]!, l2 = left[2]!, s0 = step[0]!, s1 = step[1]!, s2 = step[2]!;
+      const l0 = left[0]!,
+        l1 = left[1]!,
+        l2 = left[2]!,
+        s0 = step[0]!,
+        s1 = step[1]!,
+        s2 = step[2]!;
       for (let x = 0; x < width; x++, i += channels) {
         const w = waveX[x]! * wy + band;
         px[i] = l0 + s0 * x + w;
@@ -144,14 +151,20 @@ interface Shape {
 function planShape({ width, height }: Canvas, random: () => number, color: () => Tone): Shape {
   const scale = Math.sqrt(width * height);
   const ellipse = random() < 0.6;
-  const cx = random() * width, cy = random() * height;
+  const cx = random() * width,
+    cy = random() * height;
   const rx = (0.03 + random() * 0.2) * scale;
   const ry = rx * (0.4 + random() * 1.2);
   const softness = random() < 0.35 ? 0.2 + random() * 0.6 : 0;
   const feather = Math.max(1 / Math.min(rx, ry), softness);
   const opacity = 0.55 + random() * 0.45;
   return {
-    ellipse, cx, cy, rx, ry, opacity,
+    ellipse,
+    cx,
+    cy,
+    rx,
+    ry,
+    opacity,
     feather: ellipse ? feather : feather * Math.min(rx, ry),
     top: color(),
     bottom: color(),
@@ -161,8 +174,10 @@ function planShape({ width, height }: Canvas, random: () => number, color: () =>
 function paintShape(canvas: Canvas, shape: Shape, top: number, bottom: number): void {
   const { px, width, channels, colorChannels } = canvas;
   const { ellipse, cx, cy, rx, ry, feather, opacity } = shape;
-  const x0 = Math.max(0, Math.floor(cx - rx)), x1 = Math.min(width, Math.ceil(cx + rx));
-  const y0 = Math.max(top, Math.floor(cy - ry)), y1 = Math.min(bottom, Math.ceil(cy + ry));
+  const x0 = Math.max(0, Math.floor(cx - rx)),
+    x1 = Math.min(width, Math.ceil(cx + rx));
+  const y0 = Math.max(top, Math.floor(cy - ry)),
+    y1 = Math.min(bottom, Math.ceil(cy + ry));
   const tone = new Float64Array(colorChannels);
   for (let y = y0; y < y1; y++) {
     const t = (y - (cy - ry)) / (2 * ry);
@@ -207,7 +222,10 @@ function addGrain(canvas: Canvas, state: number, top: number, bottom: number): n
 // Opaque centred ellipse with a feathered rim; the corners are fully transparent.
 function paintAlphaMask(canvas: Canvas, top: number, bottom: number): void {
   const { px, width, height, channels } = canvas;
-  const cx = width / 2, cy = height / 2, rx = width * 0.46, ry = height * 0.46;
+  const cx = width / 2,
+    cy = height / 2,
+    rx = width * 0.46,
+    ry = height * 0.46;
   const feather = 0.12;
   let i = top * width * channels + 3;
   for (let y = top; y < bottom; y++) {

@@ -115,7 +115,8 @@ export async function route(pathname: string, search: string, context: RouteCont
   }
   if ((match = THROTTLE.exec(pathname))) {
     const rate = Number(match[1]);
-    if (rate < MIN_THROTTLE || rate > MAX_THROTTLE) return text(400, `Expected integer between ${MIN_THROTTLE} and ${MAX_THROTTLE} for throttle bytes per second but received ${rate}`);
+    if (rate < MIN_THROTTLE || rate > MAX_THROTTLE)
+      return text(400, `Expected integer between ${MIN_THROTTLE} and ${MAX_THROTTLE} for throttle bytes per second but received ${rate}`);
     const inner = await route(match[2]!, search, context);
     return { ...inner, stream: (signal) => throttle(inner.body, rate, signal) };
   }
@@ -202,9 +203,7 @@ function statusReply(code: number, search: string): Reply {
 function htmlPage(seed: number): Reply {
   const random = createRandom(seed);
   const sentence = () => ordinaryCaption(random);
-  const paragraphs = Array.from({ length: randomInt(random, 2, 5) }, () =>
-    `<p>${Array.from({ length: randomInt(random, 2, 4) }, sentence).join(". ")}.</p>`,
-  );
+  const paragraphs = Array.from({ length: randomInt(random, 2, 5) }, () => `<p>${Array.from({ length: randomInt(random, 2, 4) }, sentence).join(". ")}.</p>`);
   const title = sentence();
   const html = `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n${paragraphs.join("\n")}\n</body>\n</html>\n`;
   return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: Buffer.from(html) };

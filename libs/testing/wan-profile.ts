@@ -20,10 +20,7 @@ export const WAN_PROFILE = Object.freeze({
 });
 
 export type WanFate =
-  | { kind: "answer"; firstByteMs: number }
-  | { kind: "drip"; firstByteMs: number; bytesPerSecond: number }
-  | { kind: "hang" }
-  | { kind: "refused" };
+  { kind: "answer"; firstByteMs: number } | { kind: "drip"; firstByteMs: number; bytesPerSecond: number } | { kind: "hang" } | { kind: "refused" };
 
 /** z of the 99th percentile of the standard normal. */
 const Z99 = 2.326_347_874;

@@ -17,8 +17,16 @@ const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorte
 
 test("wan-profile: each URL's fate is fixed by seed and path, and the shares and latencies follow the profile", () => {
   const fates = PATHS.map((path) => wanFate(7, path));
-  assert.deepEqual(PATHS.map((path) => wanFate(7, path)), fates, "same seed, same fates");
-  assert.notDeepEqual(PATHS.slice(0, 200).map((path) => wanFate(8, path)), fates.slice(0, 200), "another seed, other fates");
+  assert.deepEqual(
+    PATHS.map((path) => wanFate(7, path)),
+    fates,
+    "same seed, same fates",
+  );
+  assert.notDeepEqual(
+    PATHS.slice(0, 200).map((path) => wanFate(8, path)),
+    fates.slice(0, 200),
+    "another seed, other fates",
+  );
   const kindShare = (kind: string) => share((path) => wanFate(7, path).kind === kind);
   assert.ok(Math.abs(kindShare("refused") - WAN_PROFILE.refusedShare) < 0.01, `refused ${kindShare("refused")}`);
   assert.ok(Math.abs(kindShare("hang") - WAN_PROFILE.hangShare) < 0.01, `hang ${kindShare("hang")}`);

@@ -14,7 +14,14 @@ test("exif: tags are named and printed the way exifread does", async () => {
     [tags["Image Make"], tags["Image Model"], tags["Image Orientation"], tags["Image ResolutionUnit"], tags["EXIF DateTimeOriginal"], tags["EXIF ExifVersion"]],
     ["Canon", "EOS", "Rotated 90 CCW", "Pixels/Inch", "2020:05:06 07:08:09", "0210"],
   );
-  assert.equal(await readExif(await sharp({ create: { width: 2, height: 2, channels: 3, background: "#000" } }).png().toBuffer()), "{}");
+  assert.equal(
+    await readExif(
+      await sharp({ create: { width: 2, height: 2, channels: 3, background: "#000" } })
+        .png()
+        .toBuffer(),
+    ),
+    "{}",
+  );
   assert.equal(await readExif(Buffer.from("not an image")), null);
 });
 

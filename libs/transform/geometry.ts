@@ -25,13 +25,7 @@ function scaleTo(width: number, height: number, scale: number) {
   return { width: Math.max(1, roundHalfEven(width * scale)), height: Math.max(1, roundHalfEven(height * scale)) };
 }
 
-export function computeGeometry(
-  width: number,
-  height: number,
-  mode: ResizeMode,
-  size: number,
-  onlyIfBigger: boolean,
-): Geometry {
+export function computeGeometry(width: number, height: number, mode: ResizeMode, size: number, onlyIfBigger: boolean): Geometry {
   const unchanged: Geometry = { resize: null, pad: null, crop: null, width, height };
   switch (mode) {
     case "no":

@@ -7,7 +7,14 @@ test("geometry: rounds half to even like Python 3", () => {
 });
 
 const cases = [
-  { name: "border landscape, odd pad at bottom", w: 640, h: 427, mode: "border", size: 224, want: { resize: [224, 149], pad: [37, 38, 0, 0], out: [224, 224] } },
+  {
+    name: "border landscape, odd pad at bottom",
+    w: 640,
+    h: 427,
+    mode: "border",
+    size: 224,
+    want: { resize: [224, 149], pad: [37, 38, 0, 0], out: [224, 224] },
+  },
   { name: "border portrait", w: 300, h: 900, mode: "border", size: 224, want: { resize: [75, 224], pad: [0, 0, 74, 75], out: [224, 224] } },
   { name: "border upscales small images", w: 100, h: 50, mode: "border", size: 224, want: { resize: [224, 112], pad: [56, 56, 0, 0], out: [224, 224] } },
   { name: "keep_ratio_largest", w: 1000, h: 500, mode: "keep_ratio_largest", size: 256, want: { resize: [256, 128], out: [256, 128] } },

@@ -107,9 +107,16 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
   if (Math.max(resized.width * resized.height, geometry.width * geometry.height) > MAX_IMAGE_PIXELS) throw new TransformFailure(PIXEL_LIMIT_MESSAGE);
   if (
     options.skipReencode &&
-    !geometry.resize && !geometry.pad && !geometry.crop && !orient &&
+    !geometry.resize &&
+    !geometry.pad &&
+    !geometry.crop &&
+    !orient &&
     metadata.format === SHARP_FORMATS[options.encodeFormat] &&
-    (metadata.pages ?? 1) === 1 && !metadata.hasAlpha && metadata.channels === 3 && metadata.depth === "uchar" && metadata.space === "srgb"
+    (metadata.pages ?? 1) === 1 &&
+    !metadata.hasAlpha &&
+    metadata.channels === 3 &&
+    metadata.depth === "uchar" &&
+    metadata.space === "srgb"
   ) {
     return { image: input, width: originalWidth, height: originalHeight, originalWidth, originalHeight, ...exifOf(metadata, options) };
   }
@@ -125,9 +132,11 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
   if (geometry.pad) pipeline = pipeline.extend({ ...geometry.pad, background: WHITE });
   if (geometry.crop) pipeline = pipeline.extract(geometry.crop);
   pipeline =
-    options.encodeFormat === "jpg" ? pipeline.jpeg({ quality: options.encodeQuality, chromaSubsampling: "4:2:0" })
-    : options.encodeFormat === "png" ? pipeline.png({ compressionLevel: Math.min(9, options.encodeQuality) })
-    : pipeline.webp({ quality: options.encodeQuality });
+    options.encodeFormat === "jpg"
+      ? pipeline.jpeg({ quality: options.encodeQuality, chromaSubsampling: "4:2:0" })
+      : options.encodeFormat === "png"
+        ? pipeline.png({ compressionLevel: Math.min(9, options.encodeQuality) })
+        : pipeline.webp({ quality: options.encodeQuality });
 
   try {
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
@@ -141,7 +150,11 @@ export async function transformImage(input: Buffer, options: TransformOptions): 
 /** SVG or PDF by their first bytes, before libvips (or anything that could fetch a URL) sees them. */
 function sniffVector(input: Buffer): string | null {
   if (input.subarray(0, 5).toString("latin1") === "%PDF-") return "pdf";
-  const head = input.subarray(0, 4096).toString("latin1").replace(/^\ufeff|^\xef\xbb\xbf/, "").trimStart();
+  const head = input
+    .subarray(0, 4096)
+    .toString("latin1")
+    .replace(/^\ufeff|^\xef\xbb\xbf/, "")
+    .trimStart();
   return head.startsWith("<") && /<svg[\s>]/i.test(head) ? "svg" : null;
 }
 

@@ -17,12 +17,7 @@ import {
 import { readDataRoot, startAssemblerWorker, type AssemblerWorker } from "@laion-dl/jobs";
 import type { SampleStages } from "@laion-dl/pipeline";
 import { createRemoteStages } from "@laion-dl/stages";
-import {
-  createLogger,
-  exitOnBootFailure,
-  exitOnSignal,
-  startTelemetry,
-} from "@laion-dl/telemetry";
+import { createLogger, exitOnBootFailure, exitOnSignal, startTelemetry } from "@laion-dl/telemetry";
 import { createAssemblerService } from "./assembler-service.ts";
 import { ASSEMBLER_SPECS, type AssemblerConfig } from "./config.ts";
 
@@ -75,7 +70,12 @@ try {
   });
   log.info("listening", { port: server.port }); // health stays NOT_SERVING until NATS and the stages answer
 
-  const bus = await connectBus({ servers: config.nats_url.split(","), name: `assembler-${hostname()}-${process.pid}`, auth: readNatsAuth(), onReconnect: metrics?.natsReconnected });
+  const bus = await connectBus({
+    servers: config.nats_url.split(","),
+    name: `assembler-${hostname()}-${process.pid}`,
+    auth: readNatsAuth(),
+    onReconnect: metrics?.natsReconnected,
+  });
   const probes = [
     createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),
     createClient<TransformServiceClient>(contracts.transform, config.transformer_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security }),

@@ -1,5 +1,13 @@
 import type { Bus } from "@laion-dl/bus";
-import { OptionError, parseDownloadOptions, policyViolations, refuseUnknownOptions, stageOptionsOf, type DownloadOptions, type FetchPolicy } from "@laion-dl/config";
+import {
+  OptionError,
+  parseDownloadOptions,
+  policyViolations,
+  refuseUnknownOptions,
+  stageOptionsOf,
+  type DownloadOptions,
+  type FetchPolicy,
+} from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
 import { confineJobPaths, decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
@@ -19,7 +27,10 @@ export interface IngestService {
 }
 
 /** SubmitJob starts reading a manifest into shard units in the background; GetJob reports progress. */
-export function createIngestService(bus: Bus, options: { maxOutstanding: number; policy: FetchPolicy; dataRoot: string | undefined; log: Logger }): IngestService {
+export function createIngestService(
+  bus: Bus,
+  options: { maxOutstanding: number; policy: FetchPolicy; dataRoot: string | undefined; log: Logger },
+): IngestService {
   const running = new Map<string, Promise<void>>();
   const stopping = new AbortController();
   const start = (download: DownloadOptions, jobId: string) => {
@@ -71,7 +82,9 @@ export function createIngestService(bus: Bus, options: { maxOutstanding: number;
         const job = (await bus.jobs.get(jobId)) as JobRecord | null;
         if (job?.state !== "ingesting" || running.has(jobId)) continue;
         // Recorded before this ingest's data root was set as it is now: checked again.
-        const download = await confined(decodeOptions(job.options)).catch((error: unknown) => options.log.error("job_refused", { jobId, error: String(error) }));
+        const download = await confined(decodeOptions(job.options)).catch((error: unknown) =>
+          options.log.error("job_refused", { jobId, error: String(error) }),
+        );
         if (!download) continue;
         options.log.info("job_resumed", { jobId });
         start(download, jobId);

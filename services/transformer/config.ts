@@ -8,8 +8,19 @@ export const TRANSFORMER_SPECS: readonly OptionSpec<string>[] = [
   { name: "port", kind: "int", default: 50052, min: 0, help: "gRPC port" },
   { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
   { name: "instance", kind: "string", default: `${hostname()}-${process.pid}`, help: "name in signals and logs" },
-  { name: "fetcher_addresses", kind: "string", default: undefined, help: "fetcher replicas for URL requests (dns:///name:port or host:port,host:port): originals go fetcher → transformer, not through the assembler" },
-  { name: "concurrency", kind: "int", default: 2 * availableParallelism(), min: 1, help: "images transformed at once (default: twice the core count, which keeps every core busy)" },
+  {
+    name: "fetcher_addresses",
+    kind: "string",
+    default: undefined,
+    help: "fetcher replicas for URL requests (dns:///name:port or host:port,host:port): originals go fetcher → transformer, not through the assembler",
+  },
+  {
+    name: "concurrency",
+    kind: "int",
+    default: 2 * availableParallelism(),
+    min: 1,
+    help: "images transformed at once (default: twice the core count, which keeps every core busy)",
+  },
   ...TELEMETRY_SPECS,
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, help: "time allowed to finish images in flight on stop" },
 ];

@@ -15,7 +15,11 @@ try {
   const fetchers = createRemoteStages({ fetcherAddresses: config.fetcher_addresses, security });
   const fetcherProbe = createClient<FetchServiceClient>(contracts.fetch, config.fetcher_addresses, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES, security });
   const telemetry = await startTelemetry(config, log);
-  const service = createTransformService({ concurrency: config.concurrency, fetch: (url, options) => fetchers.fetch(url, options), meter: telemetry.metrics?.transforms });
+  const service = createTransformService({
+    concurrency: config.concurrency,
+    fetch: (url, options) => fetchers.fetch(url, options),
+    meter: telemetry.metrics?.transforms,
+  });
   // The pool is sized when the process starts (bin/laion-dl-service sets it); only say so here.
   const threadpool = Number(process.env.UV_THREADPOOL_SIZE) || DEFAULT_THREADPOOL_SIZE;
   if (threadpool < config.concurrency) {

@@ -10,14 +10,24 @@ import { imagePath, renderImage, startFixtureServer, startNatsServer, startServi
 import { readTransformerConfig } from "./config.ts";
 
 const JOB = parseDownloadOptions({
-  url_list: "-", image_size: "64", resize_mode: "center_crop", encode_format: "webp", encode_quality: "80", extract_exif: "False", allow_private_network: "True",
+  url_list: "-",
+  image_size: "64",
+  resize_mode: "center_crop",
+  encode_format: "webp",
+  encode_quality: "80",
+  extract_exif: "False",
+  allow_private_network: "True",
 });
 
 test("transformer-service: config defaults, and a bad LAION_DL_CONCURRENCY exits 2 naming the variable", async () => {
   const config = readTransformerConfig([], { LAION_DL_NATS_URL: "nats://n:4222", LAION_DL_FETCHER_ADDRESSES: "f:50051" });
   assert.equal(config.port, 50052);
   assert.ok(config.concurrency >= 1);
-  const transformer = startServiceProcess("transformer", { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", LAION_DL_CONCURRENCY: "-3" });
+  const transformer = startServiceProcess("transformer", {
+    LAION_DL_NATS_URL: "nats://127.0.0.1:1",
+    LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1",
+    LAION_DL_CONCURRENCY: "-3",
+  });
   assert.equal(await transformer.exited, 2);
   assert.match(transformer.lines.map((line) => JSON.stringify(line)).join("\n"), /OptionError: .*LAION_DL_CONCURRENCY/);
 });
@@ -26,7 +36,12 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
   const nats = await startNatsServer();
   const fixture = await startFixtureServer();
   const contracts = await loadContracts();
-  const fetcher = startServiceProcess("fetcher", { LAION_DL_NATS_URL: nats.url, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: "True" });
+  const fetcher = startServiceProcess("fetcher", {
+    LAION_DL_NATS_URL: nats.url,
+    LAION_DL_HOST: "127.0.0.1",
+    LAION_DL_PORT: "0",
+    LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK: "True",
+  });
   const { port: fetcherPort } = await fetcher.waitForEvent("listening");
   const transformer = startServiceProcess("transformer", {
     LAION_DL_NATS_URL: nats.url,
@@ -53,7 +68,12 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
       );
     await waitFor(async () => (await status()) === "SERVING");
 
-    stages = createRemoteStages({ fetcherAddresses: "127.0.0.1:1", transformerAddresses: address, transform: stageOptionsOf("transform", JOB), fetch: stageOptionsOf("fetch", JOB) });
+    stages = createRemoteStages({
+      fetcherAddresses: "127.0.0.1:1",
+      transformerAddresses: address,
+      transform: stageOptionsOf("transform", JOB),
+      fetch: stageOptionsOf("fetch", JOB),
+    });
     const photo = await renderImage({ kind: "photo", seed: 5, width: 120, height: 90, format: "png" });
     const image = await stages.transform(photo);
     assert.deepEqual([image.width, image.height, image.originalWidth, image.originalHeight], [64, 64, 120, 90]);
@@ -61,14 +81,20 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
     await assert.rejects(stages.transform(Buffer.from("not an image")), /Image decoding error/);
 
     // A URL: the fetcher downloads it, the transformer hashes and transforms it; same bytes as sending the image.
-    const fetched = await stages.fetchAndTransform(`${fixture.baseUrl}${imagePath({ kind: "photo", seed: 5, width: 120, height: 90, format: "png" })}`, ["sha256", "md5"]);
+    const fetched = await stages.fetchAndTransform(`${fixture.baseUrl}${imagePath({ kind: "photo", seed: 5, width: 120, height: 90, format: "png" })}`, [
+      "sha256",
+      "md5",
+    ]);
     assert.deepEqual(fetched.digests, { sha256: createHash("sha256").update(photo).digest("hex"), md5: createHash("md5").update(photo).digest("hex") });
     assert.deepEqual([fetched.downloadedBytes, fetched.retries], [photo.length, 0]);
     assert.ok(!(fetched.transformed instanceof Error));
     assert.ok(fetched.transformed.image.equals(image.image));
     const refused = await stages.fetchAndTransform(`${fixture.baseUrl}/text/200.html`, []);
     assert.equal(refused.transformed instanceof Error && refused.transformed.message, "Image decoding error");
-    await assert.rejects(stages.fetchAndTransform(`${fixture.baseUrl}/status/404`, []), (error: unknown) => error instanceof FetchFailure && /^HTTP Error 404/.test(error.message));
+    await assert.rejects(
+      stages.fetchAndTransform(`${fixture.baseUrl}/status/404`, []),
+      (error: unknown) => error instanceof FetchFailure && /^HTTP Error 404/.test(error.message),
+    );
 
     await waitFor(() => adverts.some((advert) => advert.instance === "transformer-under-test"), 3_000);
     const advert = adverts.find((candidate) => candidate.instance === "transformer-under-test")!;

@@ -79,8 +79,19 @@ for (const c of CASES) {
     await writeFile(path, bytes);
     const output = join(work, `out-${c.name.replace(/\W+/g, "-")}`);
     const cli = promisify(execFile)(join(repoRoot, "bin", "laion-dl"), [
-      "download", "--url_list", path, "--input_format", "json", "--caption_col", "caption", "--output_folder", output,
-      "--number_sample_per_shard", String(PER_SHARD), "--allow_private_network", "True",
+      "download",
+      "--url_list",
+      path,
+      "--input_format",
+      "json",
+      "--caption_col",
+      "caption",
+      "--output_folder",
+      output,
+      "--number_sample_per_shard",
+      String(PER_SHARD),
+      "--allow_private_network",
+      "True",
     ]);
     await assert.rejects(cli, (error: { stderr: string; code: number }) => {
       assert.equal(error.code, 1);
@@ -93,7 +104,10 @@ for (const c of CASES) {
       return true;
     });
     const written = (await readdir(output).catch(() => [])).filter((name) => !name.startsWith("."));
-    assert.deepEqual(written.sort(), c.shards.flatMap((shard) => [`${shard}.parquet`, `${shard}.tar`, `${shard}_stats.json`]));
+    assert.deepEqual(
+      written.sort(),
+      c.shards.flatMap((shard) => [`${shard}.parquet`, `${shard}.tar`, `${shard}_stats.json`]),
+    );
   });
 }
 
@@ -109,7 +123,14 @@ test("manifest edge cases: a leading BOM reads like no BOM, an empty file or arr
     await writeFile(path, c.bytes);
     const output = join(work, `out-${c.name}`);
     const summary = await runDownload(
-      parseDownloadOptions({ url_list: path, input_format: "json", caption_col: "caption", output_folder: output, number_sample_per_shard: String(PER_SHARD), allow_private_network: "True" }),
+      parseDownloadOptions({
+        url_list: path,
+        input_format: "json",
+        caption_col: "caption",
+        output_folder: output,
+        number_sample_per_shard: String(PER_SHARD),
+        allow_private_network: "True",
+      }),
     );
     assert.deepEqual([summary.count, summary.successes], [c.rows, c.rows], c.name);
     if (c.rows) assert.equal((await readParquetRows(output))[0]!.caption, "caption 0", c.name);
@@ -132,9 +153,15 @@ test("bad rows: each becomes a failed sample with a precise message; the run goe
     [{ caption: "ok", url: good }, "success", null],
   ];
   const path = join(work, "bad-rows.json");
-  await writeManifest(path, rows.map(([row]) => row), "json");
+  await writeManifest(
+    path,
+    rows.map(([row]) => row),
+    "json",
+  );
   const output = join(work, "out-bad-rows");
-  await runDownload(parseDownloadOptions({ url_list: path, input_format: "json", caption_col: "caption", output_folder: output, allow_private_network: "True" }));
+  await runDownload(
+    parseDownloadOptions({ url_list: path, input_format: "json", caption_col: "caption", output_folder: output, allow_private_network: "True" }),
+  );
   const written = await readParquetRows(output);
   assert.deepEqual(
     written.map((row) => [row.status, row.error_message]),

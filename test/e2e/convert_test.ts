@@ -21,12 +21,16 @@ after(async () => {
 
 test("convert: quotes tabs, quotes and line breaks as pandas' to_csv(sep='\\t') does", async () => {
   const input = join(work, "small.json");
-  await writeManifest(input, [
-    { caption: "a\tb", url: "http://a/1.jpg" },
-    { caption: 'say "hi"', url: "http://a/2.jpg" },
-    { caption: "line 1\nline 2", url: "http://a/3.jpg" },
-    { caption: "plain", url: "http://a/4.jpg?x=1,2" },
-  ], "json");
+  await writeManifest(
+    input,
+    [
+      { caption: "a\tb", url: "http://a/1.jpg" },
+      { caption: 'say "hi"', url: "http://a/2.jpg" },
+      { caption: "line 1\nline 2", url: "http://a/3.jpg" },
+      { caption: "plain", url: "http://a/4.jpg?x=1,2" },
+    ],
+    "json",
+  );
   const output = join(work, "small.tsv");
   const { stdout } = await promisify(execFile)(laionDl, ["convert", input, "-o", output]);
   assert.match(stdout, /small\.tsv: 4 rows\n/);
@@ -37,7 +41,10 @@ test("convert: quotes tabs, quotes and line breaks as pandas' to_csv(sep='\\t') 
 });
 
 test("convert: the seed's JSON round-trips through our TSV reader, tricky captions included", async () => {
-  const rows = Array.from({ length: 3000 }, (_, i) => ({ caption: TRICKY_CAPTIONS[i % TRICKY_CAPTIONS.length]!, url: `http://127.0.0.1:9/${i}.jpg?q="x"&t=\t` }));
+  const rows = Array.from({ length: 3000 }, (_, i) => ({
+    caption: TRICKY_CAPTIONS[i % TRICKY_CAPTIONS.length]!,
+    url: `http://127.0.0.1:9/${i}.jpg?q="x"&t=\t`,
+  }));
   const input = join(work, "seed.json");
   await writeManifest(input, rows, "json");
   const output = join(work, "seed.tsv");

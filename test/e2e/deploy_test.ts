@@ -55,8 +55,14 @@ const SERVICE_SPECS: Record<ServiceName, readonly OptionSpec<string>[]> = {
  * their source, so a name the code does not contain fails the check.
  */
 const SHARED_VARIABLES = new Set(
-  ["bin/laion-dl-service", ...["libs/grpc", "libs/bus", "libs/jobs"].flatMap((dir) => readdirSync(join(repoRoot, dir)).filter((file) => file.endsWith(".ts") && !file.endsWith("_test.ts")).map((file) => `${dir}/${file}`))]
-    .flatMap((file) => readFileSync(join(repoRoot, file), "utf8").match(/\bLAION_DL_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []),
+  [
+    "bin/laion-dl-service",
+    ...["libs/grpc", "libs/bus", "libs/jobs"].flatMap((dir) =>
+      readdirSync(join(repoRoot, dir))
+        .filter((file) => file.endsWith(".ts") && !file.endsWith("_test.ts"))
+        .map((file) => `${dir}/${file}`),
+    ),
+  ].flatMap((file) => readFileSync(join(repoRoot, file), "utf8").match(/\bLAION_DL_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []),
 );
 
 function kustomizations(dir: string): string[] {
@@ -72,7 +78,9 @@ function render(dir: string): K8sObject[] {
   } catch (error) {
     const { code, stderr } = error as { code?: string; stderr?: string };
     if (code === "ENOENT") {
-      throw new Error("kubectl is not on PATH: the deploy/k8s checks need it (kubectl >= 1.27, whose kustomize reads `patches:`); install it and run the tests again");
+      throw new Error(
+        "kubectl is not on PATH: the deploy/k8s checks need it (kubectl >= 1.27, whose kustomize reads `patches:`); install it and run the tests again",
+      );
     }
     throw new Error(`kubectl kustomize ${relative(repoRoot, dir)} failed: ${stderr}`);
   }
@@ -87,7 +95,9 @@ const containersOf = (workload: K8sObject): any[] => workload.spec.template.spec
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 const hasPort = (workload: K8sObject, port: number | string) =>
-  containersOf(workload).some((container) => (container.ports ?? []).some((p: { name?: string; containerPort: number }) => p.name === port || p.containerPort === port));
+  containersOf(workload).some((container) =>
+    (container.ports ?? []).some((p: { name?: string; containerPort: number }) => p.name === port || p.containerPort === port),
+  );
 
 test("deploy: every kustomization renders with kubectl kustomize and every object validates against its schema", async () => {
   assert.deepEqual([...rendered.keys()].sort(), ["base", "overlays/keda", "overlays/prometheus", "overlays/secure", "submit"]);
@@ -119,7 +129,10 @@ test("deploy: Services, probes, autoscalers, budgets and monitors point at what 
       assert.ok(selected.length > 0, `${dir}: Service ${service.metadata.name} selects no pods`);
       for (const port of service.spec.ports) {
         const target = port.targetPort ?? port.port;
-        assert.ok(selected.every((w) => hasPort(w, target)), `${dir}: Service ${service.metadata.name} port ${port.name} → ${target} is no container port`);
+        assert.ok(
+          selected.every((w) => hasPort(w, target)),
+          `${dir}: Service ${service.metadata.name} port ${port.name} → ${target} is no container port`,
+        );
       }
     }
     for (const workload of deployments) {
@@ -143,20 +156,30 @@ test("deploy: Services, probes, autoscalers, budgets and monitors point at what 
       assert.equal(named("Deployment", target)!.spec.replicas, undefined, `${dir}: ${target}'s replicas are left to its autoscaler`);
     }
     for (const budget of objects.filter((o) => o.kind === "PodDisruptionBudget")) {
-      assert.ok(deployments.some((w) => matches(budget.spec.selector.matchLabels, w.spec.template.metadata.labels)), `${dir}: PDB ${budget.metadata.name} selects no pods`);
+      assert.ok(
+        deployments.some((w) => matches(budget.spec.selector.matchLabels, w.spec.template.metadata.labels)),
+        `${dir}: PDB ${budget.metadata.name} selects no pods`,
+      );
     }
     for (const monitor of objects.filter((o) => o.kind === "ServiceMonitor")) {
       const apps = (monitor.spec.selector.matchExpressions as { values: string[] }[]).flatMap((expression) => expression.values);
       for (const app of apps) {
         const service = named("Service", app);
         assert.ok(service, `${dir}: ServiceMonitor selects app=${app}, which has no Service`);
-        for (const endpoint of monitor.spec.endpoints) assert.ok(service.spec.ports.some((p: { name: string }) => p.name === endpoint.port), `${dir}: Service ${app} has no port ${endpoint.port}`);
+        for (const endpoint of monitor.spec.endpoints)
+          assert.ok(
+            service.spec.ports.some((p: { name: string }) => p.name === endpoint.port),
+            `${dir}: Service ${app} has no port ${endpoint.port}`,
+          );
       }
     }
     for (const scaled of objects.filter((o) => o.kind === "ScaledObject")) {
       const endpoint = scaled.spec.triggers[0].metadata.natsServerMonitoringEndpoint as string;
       const port = Number(endpoint.split(":")[1]);
-      assert.ok(named("Service", "nats")!.spec.ports.some((p: { port: number }) => p.port === port), `${dir}: KEDA reads NATS on ${port}, which the nats Service does not expose`);
+      assert.ok(
+        named("Service", "nats")!.spec.ports.some((p: { port: number }) => p.port === port),
+        `${dir}: KEDA reads NATS on ${port}, which the nats Service does not expose`,
+      );
     }
   }
 });
@@ -169,12 +192,16 @@ test("deploy: every image is one deploy/docker builds, and every LAION_DL_* vari
       for (const container of containersOf(object)) {
         if (object.metadata.name === "nats") continue; // NATS' own image
         const service = /^laion-dl\/([a-z]+)$/.exec(container.image)?.[1] as ServiceName | undefined;
-        assert.ok(service && built?.includes(service), `${dir}: ${object.kind}/${object.metadata.name} runs ${container.image}, which deploy/docker does not build`);
+        assert.ok(
+          service && built?.includes(service),
+          `${dir}: ${object.kind}/${object.metadata.name} runs ${container.image}, which deploy/docker does not build`,
+        );
         const known = new Set([...SERVICE_SPECS[service].map((spec) => envName(spec.name)), ...SHARED_VARIABLES]);
         for (const { name } of container.env ?? []) {
           if (name.startsWith("LAION_DL_")) assert.ok(known.has(name), `${dir}: ${object.metadata.name} sets ${name}, which ${service} does not read`);
         }
-        if (container.command) assert.ok(existsSync(join(repoRoot, container.command[0].replace(/^\/app\//, ""))), `${dir}: ${container.command[0]} is not in the image`);
+        if (container.command)
+          assert.ok(existsSync(join(repoRoot, container.command[0].replace(/^\/app\//, ""))), `${dir}: ${container.command[0]} is not in the image`);
       }
     }
   }
@@ -216,10 +243,23 @@ test("deploy: the image's CMD starts each service with its Deployment's environm
     Object.assign(env, { SERVICE: name, LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: String(ports[name]), LAION_DL_METRICS_PORT: String(metricsPort) });
     const child = spawn("sh", ["-c", cmd.replaceAll("/app/", `${repoRoot}/`)], { env, stdio: ["ignore", "ignore", "pipe"] });
     const log: Record<string, unknown>[] = [];
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => chunk.split("\n").filter(Boolean).forEach((line) => log.push({ text: line })));
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) =>
+      chunk
+        .split("\n")
+        .filter(Boolean)
+        .forEach((line) => log.push({ text: line })),
+    );
     const exited = new Promise<number | string>((resolve) => child.once("close", (code, signal) => resolve(code ?? signal ?? -1)));
     started.push({ child, exited });
-    const service: ServiceProcess = { name, port: ports[name]!, address: `127.0.0.1:${ports[name]}`, log, exited, kill: async () => exited, security: readTransportSecurity(env) };
+    const service: ServiceProcess = {
+      name,
+      port: ports[name]!,
+      address: `127.0.0.1:${ports[name]}`,
+      log,
+      exited,
+      kill: async () => exited,
+      security: readTransportSecurity(env),
+    };
     await waitForHealth(service, "SERVING", 60_000);
     const families = await scrapeMetrics(`http://127.0.0.1:${metricsPort}/metrics`);
     assert.ok(metricValue(families, "process_resident_memory_bytes") > 0, `${name} serves /metrics`);
@@ -237,11 +277,16 @@ test("deploy: the Grafana dashboard queries only metrics laion-dl serves", async
   const { text } = await metrics.exposition();
   // Every family declared (with no sample yet too), and a histogram's _bucket, _sum and _count series.
   const served = new Set(
-    [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) => (type === "histogram" ? ["_bucket", "_sum", "_count"].map((suffix) => name! + suffix) : [name!])),
+    [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
+      type === "histogram" ? ["_bucket", "_sum", "_count"].map((suffix) => name! + suffix) : [name!],
+    ),
   );
   const titles = dashboard.panels.map((panel) => panel.title.toLowerCase());
   for (const topic of ["throughput", "success rate", "failures by kind", "shards", "in flight", "latency quantiles per stage"]) {
-    assert.ok(titles.some((title) => title.includes(topic)), `the dashboard has a panel on ${topic}`);
+    assert.ok(
+      titles.some((title) => title.includes(topic)),
+      `the dashboard has a panel on ${topic}`,
+    );
   }
   for (const panel of dashboard.panels) {
     for (const { expr } of panel.targets) {

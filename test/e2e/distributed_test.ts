@@ -19,7 +19,16 @@ import {
 } from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
-import { createRandom, imagePath, randomInt, startFixtureServer, startNatsServer, TRICKY_CAPTIONS, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
+import {
+  createRandom,
+  imagePath,
+  randomInt,
+  startFixtureServer,
+  startNatsServer,
+  TRICKY_CAPTIONS,
+  type FixtureServer,
+  type NatsServerProcess,
+} from "@laion-dl/testing";
 import { outputDigests } from "../helpers/shards.ts";
 import { freePort, spawnService, startService, waitForHealth, type ServiceProcess } from "../helpers/services.ts";
 
@@ -42,8 +51,20 @@ const fleet: Record<"ingest" | "fetchers" | "transformers" | "assemblers", Servi
 
 /** Small to medium images of every kind, with failures mixed in (decode, HTTP, truncation). */
 function fleetRows(baseUrl: string, count: number, delayMs = 0) {
-  const sizes = [[320, 240], [640, 427], [200, 600], [1024, 768], [96, 96]] as const;
-  const kinds = [["photo", "jpg"], ["photo", "webp"], ["alpha", "png"], ["gray", "jpg"], ["photo", "png"]] as const;
+  const sizes = [
+    [320, 240],
+    [640, 427],
+    [200, 600],
+    [1024, 768],
+    [96, 96],
+  ] as const;
+  const kinds = [
+    ["photo", "jpg"],
+    ["photo", "webp"],
+    ["alpha", "png"],
+    ["gray", "jpg"],
+    ["photo", "png"],
+  ] as const;
   return Array.from({ length: count }, (_, i) => {
     const [width, height] = sizes[i % sizes.length]!;
     const [kind, format] = kinds[(i * 7) % kinds.length]!;
@@ -82,9 +103,7 @@ function call<Response>(invoke: (callback: (error: Error | null, response?: Resp
 async function submit(manifestPath: string, options: Record<string, string>): Promise<string> {
   const { ingest } = await clients();
   try {
-    const response = await call<{ job_id: string }>((cb) =>
-      ingest.SubmitJob({ manifest_path: manifestPath, options_json: JSON.stringify(options) }, cb),
-    );
+    const response = await call<{ job_id: string }>((cb) => ingest.SubmitJob({ manifest_path: manifestPath, options_json: JSON.stringify(options) }, cb));
     return response.job_id;
   } finally {
     ingest.close();
@@ -169,13 +188,20 @@ before(async () => {
   reference = await outputDigests(join(work, "embedded"));
 
   fleet.fetchers = await Promise.all([startService("fetcher", stageSettings("fetcher")), startService("fetcher", stageSettings("fetcher"))]);
-  fleet.transformers = await Promise.all([startService("transformer", stageSettings("transformer")), startService("transformer", stageSettings("transformer"))]);
+  fleet.transformers = await Promise.all([
+    startService("transformer", stageSettings("transformer")),
+    startService("transformer", stageSettings("transformer")),
+  ]);
   fleet.assemblers = await Promise.all([startAssembler(), startAssembler()]);
   fleet.ingest = [await startService("ingest", { nats_url: nats.url, limit_allow_private_network: "True" })];
 });
 
 after(async () => {
-  await Promise.all(Object.values(fleet).flat().map((service) => service.kill("SIGKILL")));
+  await Promise.all(
+    Object.values(fleet)
+      .flat()
+      .map((service) => service.kill("SIGKILL")),
+  );
   await fixture?.close();
   await nats?.stop();
   await rm(work, { recursive: true, force: true });
@@ -257,7 +283,6 @@ describe("distributed", () => {
 
   test("distributed: a fetcher SIGKILLed mid-shard loses nothing", () => killStageMidShard("fetcher", 0));
 });
-
 
 describe("distributed faults", () => {
   test("distributed: a transformer SIGKILLed mid-shard loses nothing", () => killStageMidShard("transformer", 1));
@@ -382,4 +407,3 @@ test("distributed: a 429 with Retry-After from one host holds that host across b
     await throttled.close();
   }
 });
-

@@ -29,7 +29,14 @@ let fleet: Fleet;
 let work: string;
 let manifest: string;
 
-const job = (output: string) => ({ input_format: "json", output_folder: output, image_size: "48", number_sample_per_shard: "8", thread_count: "2", allow_private_network: "True" });
+const job = (output: string) => ({
+  input_format: "json",
+  output_folder: output,
+  image_size: "48",
+  number_sample_per_shard: "8",
+  thread_count: "2",
+  allow_private_network: "True",
+});
 
 before(async () => {
   nats = await startNatsServer();
@@ -37,7 +44,9 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "laion-dl-drain-"));
   manifest = join(work, "rows.json");
   // Each row answers after a second and two are in flight per job: a shard takes about four.
-  const rows = Array.from({ length: 24 }, (_, i) => ({ url: `${fixture.baseUrl}/slow/1000${imagePath({ kind: "photo", seed: 950 + i, width: 60, height: 40, format: "jpg" })}` }));
+  const rows = Array.from({ length: 24 }, (_, i) => ({
+    url: `${fixture.baseUrl}/slow/1000${imagePath({ kind: "photo", seed: 950 + i, width: 60, height: 40, format: "jpg" })}`,
+  }));
   await writeManifest(manifest, rows, "json");
   fleet = await startFleet(nats.url);
 });
@@ -52,7 +61,8 @@ after(async () => {
 test("drain: shards in flight are finished or handed back, and another assembler ends the job with the embedded bytes", async () => {
   const [fetcher, transformer, assembler] = fleet.services;
   const client = createClient<AssemblerServiceClient>((await loadContracts()).assembler, assembler!.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
-  const status = () => new Promise<AssemblerStatus__Output>((resolve, reject) => client.GetStatus({}, (error, response) => (error ? reject(error) : resolve(response!))));
+  const status = () =>
+    new Promise<AssemblerStatus__Output>((resolve, reject) => client.GetStatus({}, (error, response) => (error ? reject(error) : resolve(response!))));
   const output = join(work, "fleet");
   const jobId = await fleet.submit(manifest, job(output));
   let held: AssemblerStatus__Output;
@@ -66,8 +76,13 @@ test("drain: shards in flight are finished or handed back, and another assembler
     client.Drain({ grace_seconds: 0 }, (error, response) => (error ? reject(error) : resolve(response!))),
   );
   const accounted = [...drained.finished_shards, ...drained.handed_back_shards].sort();
-  const events = () => assembler!.log.filter((line) => String(line.event).startsWith("shard")).map((line) => JSON.stringify(line)).join("\n");
-  for (const shardId of inFlight) assert.ok(accounted.includes(shardId), `shard ${shardId} was in flight (${JSON.stringify(held)}): ${JSON.stringify(drained)}\n${events()}`);
+  const events = () =>
+    assembler!.log
+      .filter((line) => String(line.event).startsWith("shard"))
+      .map((line) => JSON.stringify(line))
+      .join("\n");
+  for (const shardId of inFlight)
+    assert.ok(accounted.includes(shardId), `shard ${shardId} was in flight (${JSON.stringify(held)}): ${JSON.stringify(drained)}\n${events()}`);
   assert.ok(drained.handed_back_shards.length > 0, `a shard was cut short: ${JSON.stringify(drained)}`);
   client.close();
   // Drained, the assembler exits for its orchestrator to replace (it takes nothing more)...
@@ -75,7 +90,11 @@ test("drain: shards in flight are finished or handed back, and another assembler
 
   // ...and another one finishes the job from the journals.
   const replacement = await startService("assembler", {
-    nats_url: nats.url, fetcher_addresses: fetcher!.address, transformer_addresses: transformer!.address, ack_wait_ms: "3000", grace_ms: "5000",
+    nats_url: nats.url,
+    fetcher_addresses: fetcher!.address,
+    transformer_addresses: transformer!.address,
+    ack_wait_ms: "3000",
+    grace_ms: "5000",
   });
   try {
     const done = await fleet.waitForJob(jobId);

@@ -96,8 +96,17 @@ describe("embedded download", () => {
       assert.equal(row.caption, rows[index]!.caption ?? null);
     });
     assert.deepEqual(await parquetColumns(join(folder(), "00000.parquet")), [
-      "caption", "url", "key", "status", "error_message", "width", "height",
-      "original_width", "original_height", "exif", "sha256",
+      "caption",
+      "url",
+      "key",
+      "status",
+      "error_message",
+      "width",
+      "height",
+      "original_width",
+      "original_height",
+      "exif",
+      "sha256",
     ]);
     const statuses = new Set(parquet.map((row) => row.status));
     assert.deepEqual([...statuses].sort(), ["failed_to_download", "failed_to_resize", "success"]);
@@ -108,7 +117,10 @@ describe("embedded download", () => {
     const successKeys = parquet.filter((row) => row.status === "success").map((row) => String(row.key));
     const members: Awaited<ReturnType<typeof readTarMembers>> = [];
     for (const name of ["00000.tar", "00001.tar", "00002.tar"]) members.push(...(await readTarMembers(join(folder(), name))));
-    assert.deepEqual(members.map((m) => m.name), successKeys.flatMap((key) => [`${key}.jpg`, `${key}.json`, `${key}.txt`]));
+    assert.deepEqual(
+      members.map((m) => m.name),
+      successKeys.flatMap((key) => [`${key}.jpg`, `${key}.json`, `${key}.txt`]),
+    );
     assert.ok(members.every((m) => m.mtime === 0 && m.uid === 0 && m.mode === 0o644));
     for (const key of successKeys) {
       const index = Number(key.slice(0, 5)) * PER_SHARD + Number(key.slice(5));
@@ -122,12 +134,20 @@ describe("embedded download", () => {
       const image = await sharp(members.find((m) => m.name === `${key}.jpg`)!.data).metadata();
       assert.deepEqual([image.format, image.width, image.height], ["jpeg", 224, 224]);
     }
-    for (const caption of TRICKY_CAPTIONS) assert.ok(parquet.some((row) => row.caption === caption), `caption ${JSON.stringify(caption)}`);
+    for (const caption of TRICKY_CAPTIONS)
+      assert.ok(
+        parquet.some((row) => row.caption === caption),
+        `caption ${JSON.stringify(caption)}`,
+      );
   });
 
   test("e2e: stats agree with the parquet, the last shard is short, no temporary files remain", async () => {
     const parquet = await readParquetRows(folder());
-    for (const [shard, size] of [[0, 100], [1, 100], [2, 50]] as const) {
+    for (const [shard, size] of [
+      [0, 100],
+      [1, 100],
+      [2, 50],
+    ] as const) {
       const name = String(shard).padStart(5, "0");
       const stats = JSON.parse(await readFile(join(folder(), `${name}_stats.json`), "utf8")) as Record<string, unknown>;
       const inShard = parquet.filter((row) => String(row.key).startsWith(name));
@@ -142,8 +162,15 @@ describe("embedded download", () => {
     }
     const files = (await readdir(folder())).filter((name) => name !== WORK_DIR);
     assert.deepEqual(files.sort(), [
-      "00000.parquet", "00000.tar", "00000_stats.json", "00001.parquet", "00001.tar", "00001_stats.json",
-      "00002.parquet", "00002.tar", "00002_stats.json",
+      "00000.parquet",
+      "00000.tar",
+      "00000_stats.json",
+      "00001.parquet",
+      "00001.tar",
+      "00001_stats.json",
+      "00002.parquet",
+      "00002.tar",
+      "00002_stats.json",
     ]);
     assert.deepEqual(await readdir(outputFolder(folder()).journalDir), []);
   });
@@ -193,13 +220,41 @@ describe("manifest formats", () => {
 
 test("e2e: the CLI runs MiniGPT-4's download_laion.sh options unchanged", async () => {
   const manifest = join(work, "minigpt4.json");
-  await writeManifest(manifest, demoRows(server.baseUrl, 30, { seed: 3 }).map((row) => ({ ...row })), "json");
+  await writeManifest(
+    manifest,
+    demoRows(server.baseUrl, 30, { seed: 3 }).map((row) => ({ ...row })),
+    "json",
+  );
   const output = join(work, "laion_dataset");
-  const { stdout, stderr } = await promisify(execFile)(join(repoRoot, "bin", "laion-dl"), [
-    "download", "--url_list", manifest, "--input_format", "tsv", "--url_col", "url", "--caption_col", "caption",
-    "--output_format", "webdataset", "--output_folder", output, "--processes_count", "16", "--thread_count", "128",
-    "--image_size", "224", "--enable_wandb", "True", "--allow_private_network", "True",
-  ], { cwd: tmpdir() });
+  const { stdout, stderr } = await promisify(execFile)(
+    join(repoRoot, "bin", "laion-dl"),
+    [
+      "download",
+      "--url_list",
+      manifest,
+      "--input_format",
+      "tsv",
+      "--url_col",
+      "url",
+      "--caption_col",
+      "caption",
+      "--output_format",
+      "webdataset",
+      "--output_folder",
+      output,
+      "--processes_count",
+      "16",
+      "--thread_count",
+      "128",
+      "--image_size",
+      "224",
+      "--enable_wandb",
+      "True",
+      "--allow_private_network",
+      "True",
+    ],
+    { cwd: tmpdir() },
+  );
   assert.match(stderr, /--enable_wandb is ignored/);
   assert.match(stdout, /success: 0\.\d{3} - failed to download: 0\.\d{3} - failed to resize: 0\.\d{3} - images per sec: \d+ - count: 30/);
   assert.deepEqual((await readdir(output)).filter((n) => !n.startsWith(".")).sort(), ["00000.parquet", "00000.tar", "00000_stats.json"]);

@@ -54,7 +54,11 @@ test("fetch-manifest: a connection dropped mid-file leaves a .part; the rerun re
     { range: `bytes=${kept}-`, ifRange: server.etag, status: 206 },
   ]);
   assert.equal(sha256(await readFile(output)), sha256(source));
-  assert.deepEqual((await readdir(work)).filter((name) => name.startsWith("resumed")), ["resumed.json"], "no .part left");
+  assert.deepEqual(
+    (await readdir(work)).filter((name) => name.startsWith("resumed")),
+    ["resumed.json"],
+    "no .part left",
+  );
 });
 
 test("fetch-manifest: within one run, a drop is retried with backoff from where it stopped", async () => {
@@ -66,7 +70,13 @@ test("fetch-manifest: within one run, a drop is retried with backoff from where 
   assert.match(stdout, /^progress - bytes: \d+\/\d+ \(\d+\.\d %\) - downloaded: [\d.]+ [kM]B of [\d.]+ MB - rate: [\d.]+ [kM]B\/s - eta: (\d+ s|\?)$/m);
   const resumedAt = Number(/attempt 2 in 1 s: .*; resuming at byte (\d+)/.exec(stdout)?.[1]);
   assert.ok(resumedAt > 0 && resumedAt <= 300_000, stdout);
-  assert.deepEqual(server.requests.slice(before).map((request) => [request.range, request.status]), [[undefined, 200], [`bytes=${resumedAt}-`, 206]]);
+  assert.deepEqual(
+    server.requests.slice(before).map((request) => [request.range, request.status]),
+    [
+      [undefined, 200],
+      [`bytes=${resumedAt}-`, 206],
+    ],
+  );
   assert.equal(sha256(await readFile(output)), sha256(manifestBytes("first")));
 });
 
@@ -78,7 +88,11 @@ test("fetch-manifest: a file changed since the partial download starts over (If-
   server.replace(changed);
   const before = server.requests.length;
   await run(laionDl, ["fetch-manifest", server.url, "-o", output, "--allow_private_network", "True"]);
-  assert.deepEqual(server.requests.slice(before).map((request) => request.status), [200], "the stale ETag makes the server send the whole file");
+  assert.deepEqual(
+    server.requests.slice(before).map((request) => request.status),
+    [200],
+    "the stale ETag makes the server send the whole file",
+  );
   assert.equal(sha256(await readFile(output)), sha256(changed));
 
   await assert.rejects(

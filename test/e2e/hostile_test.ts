@@ -32,15 +32,35 @@ const CASES: readonly Case[] = [
   { name: "redirect loop", path: "/redirect-loop", status: "failed_to_download", error: "too many redirects" },
   { name: "redirect chain too long", path: "/redirect/9/img/photo/1/64x64.jpg", status: "failed_to_download", error: "too many redirects" },
   { name: "redirect within the limit", path: "/redirect/3/img/photo/1/64x64.jpg", status: "success", size: [64, 64] },
-  { name: "redirect to file://", path: `/redirect-to?location=${encodeURIComponent("file:///etc/passwd")}`, status: "failed_to_download", error: "unsupported URL scheme" },
-  { name: "X-Robots-Tag for every bot", path: "/robots/noai/img/photo/2/64x64.jpg", status: "failed_to_download", error: "Use of image disallowed by X-Robots-Tag directive" },
-  { name: "X-Robots-Tag for our token", path: `/robots/${encodeURIComponent(`${TOKEN}: noimageindex, nofollow`)}/img/photo/2/64x64.jpg`, status: "failed_to_download", error: "Use of image disallowed by X-Robots-Tag directive" },
+  {
+    name: "redirect to file://",
+    path: `/redirect-to?location=${encodeURIComponent("file:///etc/passwd")}`,
+    status: "failed_to_download",
+    error: "unsupported URL scheme",
+  },
+  {
+    name: "X-Robots-Tag for every bot",
+    path: "/robots/noai/img/photo/2/64x64.jpg",
+    status: "failed_to_download",
+    error: "Use of image disallowed by X-Robots-Tag directive",
+  },
+  {
+    name: "X-Robots-Tag for our token",
+    path: `/robots/${encodeURIComponent(`${TOKEN}: noimageindex, nofollow`)}/img/photo/2/64x64.jpg`,
+    status: "failed_to_download",
+    error: "Use of image disallowed by X-Robots-Tag directive",
+  },
   { name: "X-Robots-Tag for another bot", path: `/robots/${encodeURIComponent("otherbot: noai")}/img/photo/2/64x64.jpg`, status: "success", size: [64, 64] },
   { name: "X-Robots-Tag without a forbidding directive", path: "/robots/nofollow/img/photo/2/64x64.jpg", status: "success", size: [64, 64] },
   { name: "truncated jpeg", path: "/truncated/img/photo/3/640x480.jpg", status: "failed_to_resize", error: "Image decoding error" },
   { name: "corrupt png", path: "/corrupt/img/photo/3/64x64.png", status: "failed_to_resize", error: "Image decoding error" },
   { name: "html instead of an image", path: "/text/4.html", status: "failed_to_resize", error: "Image decoding error" },
-  { name: "svg with an external reference", path: (base) => `/special/svg-external.svg?href=${encodeURIComponent(base + SVG_TARGET)}`, status: "failed_to_resize", error: "unsupported image format: svg" },
+  {
+    name: "svg with an external reference",
+    path: (base) => `/special/svg-external.svg?href=${encodeURIComponent(base + SVG_TARGET)}`,
+    status: "failed_to_resize",
+    error: "unsupported image format: svg",
+  },
   { name: "cmyk jpeg", path: "/special/cmyk.jpg", status: "success", size: [64, 48] },
   { name: "16-bit png", path: "/special/rgb16.png", status: "success", size: [64, 48] },
   { name: "palette png", path: "/special/palette.png", status: "success", size: [64, 48] },
@@ -57,10 +77,14 @@ const run = promisify(execFile);
 
 /** One download in a child process: its summary and its peak RSS. */
 async function childDownload(options: Record<string, string>): Promise<{ peakRssBytes: number }> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "helpers", "download-child.ts"), JSON.stringify(options)], {
-    cwd: import.meta.dirname,
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "..", "helpers", "download-child.ts"), JSON.stringify(options)],
+    {
+      cwd: import.meta.dirname,
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(stdout) as { peakRssBytes: number };
 }
 
@@ -83,7 +107,11 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "laion-dl-hostile-"));
   manifest = join(work, "hostile.json");
   const url = (c: Case) => server.baseUrl + (typeof c.path === "string" ? c.path : c.path(server.baseUrl));
-  await writeManifest(manifest, CASES.map((c) => ({ caption: c.name, url: url(c) })), "json");
+  await writeManifest(
+    manifest,
+    CASES.map((c) => ({ caption: c.name, url: url(c) })),
+    "json",
+  );
   // The bombs and special images are generated on first request; a cold server would turn that
   // time into timeouts under a loaded machine. HEAD builds them without sending anything.
   for (const c of CASES) if (!/drip|endless/.test(url(c))) await fetch(url(c), { method: "HEAD", redirect: "manual" });

@@ -64,8 +64,14 @@ test("e2e: a rerun reads the manifest from after the finished shards' rows", asy
     shards: Record<string, { count: number; nextOffset: number; nextIndex: number }>;
   };
   assert.deepEqual(
-    Object.values(index.shards).map(({ count, nextIndex }) => ({ count, nextIndex })).sort((a, b) => a.nextIndex - b.nextIndex),
-    [{ count: 4, nextIndex: 4 }, { count: 4, nextIndex: 8 }, { count: 3, nextIndex: 11 }],
+    Object.values(index.shards)
+      .map(({ count, nextIndex }) => ({ count, nextIndex }))
+      .sort((a, b) => a.nextIndex - b.nextIndex),
+    [
+      { count: 4, nextIndex: 4 },
+      { count: 4, nextIndex: 8 },
+      { count: 3, nextIndex: 11 },
+    ],
   );
   const shard1End = Object.values(index.shards).find((entry) => entry.nextIndex === 8)!.nextOffset;
 

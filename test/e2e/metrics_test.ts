@@ -36,7 +36,15 @@ function rows(baseUrl: string) {
   return Array.from({ length: ROWS }, (_, i) => {
     const image = imagePath({ kind: "photo", format: i % 2 ? "jpg" : "png", width: 160 + (i % 5) * 40, height: 120, seed: i });
     const path =
-      i % 11 === 3 ? `/status/404?row=${i}` : i % 13 === 5 ? `/status/500?row=${i}` : i % 17 === 7 ? `/text/${i}.html` : i % 19 === 9 ? `/truncated${image}` : image;
+      i % 11 === 3
+        ? `/status/404?row=${i}`
+        : i % 13 === 5
+          ? `/status/500?row=${i}`
+          : i % 17 === 7
+            ? `/text/${i}.html`
+            : i % 19 === 9
+              ? `/truncated${image}`
+              : image;
     // A few slow rows keep downloads in flight long enough to be seen by a scrape.
     return { caption: `picture ${i}`, url: `${baseUrl}${i % 10 === 0 ? "/slow/300" : ""}${path}` };
   });
@@ -101,12 +109,25 @@ after(async () => {
 });
 
 test("metrics: every service's /metrics, scraped during a fleet run, agrees with the shards' _stats.json; logs are JSON with the ids", async () => {
-  const fetchers = [await start("fetcher", { nats_url: nats.url, limit_allow_private_network: "True" }), await start("fetcher", { nats_url: nats.url, limit_allow_private_network: "True" })];
+  const fetchers = [
+    await start("fetcher", { nats_url: nats.url, limit_allow_private_network: "True" }),
+    await start("fetcher", { nats_url: nats.url, limit_allow_private_network: "True" }),
+  ];
   const fetcherAddresses = fetchers.map(({ service }) => service.address).join(",");
   const transformer = await start("transformer", { nats_url: nats.url, fetcher_addresses: fetcherAddresses });
   const assemblers = [
-    await start("assembler", { nats_url: nats.url, fetcher_addresses: fetcherAddresses, transformer_addresses: transformer.service.address, ack_wait_ms: 5000 }),
-    await start("assembler", { nats_url: nats.url, fetcher_addresses: fetcherAddresses, transformer_addresses: transformer.service.address, ack_wait_ms: 5000 }),
+    await start("assembler", {
+      nats_url: nats.url,
+      fetcher_addresses: fetcherAddresses,
+      transformer_addresses: transformer.service.address,
+      ack_wait_ms: 5000,
+    }),
+    await start("assembler", {
+      nats_url: nats.url,
+      fetcher_addresses: fetcherAddresses,
+      transformer_addresses: transformer.service.address,
+      ack_wait_ms: 5000,
+    }),
   ];
   const ingest = await start("ingest", { nats_url: nats.url, limit_allow_private_network: "True" });
 
@@ -214,7 +235,7 @@ test("metrics: `laion-dl download --metrics_port` serves /metrics while it runs"
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
   const seen: number[] = [];
-  for (let running = true; running; ) {
+  for (let running = true; running;) {
     running = child.exitCode === null;
     const families = await scrapeMetrics(`http://127.0.0.1:${port}/metrics`).catch(() => null);
     if (families) seen.push(metricValue(families, "laion_dl_samples_total"));
@@ -223,8 +244,15 @@ test("metrics: `laion-dl download --metrics_port` serves /metrics while it runs"
   assert.equal(await exited, 0, stderr);
   assert.match(stderr, new RegExp(`metrics on http://127.0.0.1:${port}/metrics`));
   const stats = await statsOf(output);
-  assert.ok(seen.some((count) => count > 0), "a scrape during the run saw samples counted");
-  assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "the sample counter only grows");
+  assert.ok(
+    seen.some((count) => count > 0),
+    "a scrape during the run saw samples counted",
+  );
+  assert.deepEqual(
+    seen,
+    [...seen].sort((a, b) => a - b),
+    "the sample counter only grows",
+  );
   assert.ok(seen.at(-1)! <= stats.count, "never more samples counted than the shards hold");
   await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), "the port is closed once the download ends");
 });

@@ -24,7 +24,15 @@ import {
 } from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
-import { createTestCertificates, imagePath, startFixtureServer, startNatsServer, type FixtureServer, type NatsServerProcess, type TestCertificates } from "@laion-dl/testing";
+import {
+  createTestCertificates,
+  imagePath,
+  startFixtureServer,
+  startNatsServer,
+  type FixtureServer,
+  type NatsServerProcess,
+  type TestCertificates,
+} from "@laion-dl/testing";
 import { healthStatus, startService, type ServiceProcess } from "../helpers/services.ts";
 import { outputDigests } from "../helpers/shards.ts";
 
@@ -62,7 +70,11 @@ function unary<Response>(invoke: (callback: (error: ServiceError | null, respons
   return new Promise((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response!))));
 }
 
-const codeOf = (promise: Promise<unknown>): Promise<number | "ok"> => promise.then(() => "ok" as const, (error: ServiceError) => error.code);
+const codeOf = (promise: Promise<unknown>): Promise<number | "ok"> =>
+  promise.then(
+    () => "ok" as const,
+    (error: ServiceError) => error.code,
+  );
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), "laion-dl-mtls-"));
@@ -97,7 +109,9 @@ describe("mtls", () => {
     const ingest = createClient<IngestServiceClient>(contracts.ingest, fleet.ingest.address, { ...limits, security: clientSecurity("nothing") });
     try {
       const output = join(work, "fleet");
-      const { job_id } = await unary<{ job_id: string }>((cb) => ingest.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(jobOptions(output)) }, cb));
+      const { job_id } = await unary<{ job_id: string }>((cb) =>
+        ingest.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(jobOptions(output)) }, cb),
+      );
       let status: JobStatus__Output | undefined;
       for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(200)) {
         status = await unary<JobStatus__Output>((cb) => ingest.GetJob({ job_id }, cb));
@@ -135,7 +149,9 @@ describe("mtls", () => {
         });
       try {
         const codes = {
-          SubmitJob: await codeOf(unary((cb) => ingest.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(jobOptions(join(work, "intruder"))) }, deadline(), cb))),
+          SubmitJob: await codeOf(
+            unary((cb) => ingest.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(jobOptions(join(work, "intruder"))) }, deadline(), cb)),
+          ),
           GetJob: await codeOf(unary((cb) => ingest.GetJob({ job_id: "job-x" }, deadline(), cb))),
           GetStatus: await codeOf(unary((cb) => assembler.GetStatus({}, deadline(), cb))),
           Drain: await codeOf(unary((cb) => assembler.Drain({ grace_seconds: 0 }, deadline(), cb))),

@@ -24,11 +24,15 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "laion-dl-options-"));
   original = Buffer.from(await (await fetch(server.baseUrl + IMAGE)).arrayBuffer());
   manifest = join(work, "rows.json");
-  await writeManifest(manifest, [
-    { caption: "photo", url: server.baseUrl + IMAGE, sha256: createHash("sha256").update(original).digest("hex"), similarity: 0.31 },
-    { caption: "wrong digest", url: server.baseUrl + IMAGE, sha256: "00".repeat(32), similarity: 0.2 },
-    { caption: "png", url: `${server.baseUrl}/img/photo/6/30x90.png`, sha256: null, similarity: 0.1 },
-  ], "json");
+  await writeManifest(
+    manifest,
+    [
+      { caption: "photo", url: server.baseUrl + IMAGE, sha256: createHash("sha256").update(original).digest("hex"), similarity: 0.31 },
+      { caption: "wrong digest", url: server.baseUrl + IMAGE, sha256: "00".repeat(32), similarity: 0.2 },
+      { caption: "png", url: `${server.baseUrl}/img/photo/6/30x90.png`, sha256: null, similarity: 0.1 },
+    ],
+    "json",
+  );
 });
 
 after(async () => {
@@ -38,10 +42,17 @@ after(async () => {
 
 async function download(name: string, overrides: Record<string, string>): Promise<string> {
   const folder = join(work, name);
-  await runDownload(parseDownloadOptions({
-    url_list: manifest, input_format: "json", caption_col: "caption", output_folder: folder, image_size: "48",
-    allow_private_network: "True", ...overrides,
-  }));
+  await runDownload(
+    parseDownloadOptions({
+      url_list: manifest,
+      input_format: "json",
+      caption_col: "caption",
+      output_folder: folder,
+      image_size: "48",
+      allow_private_network: "True",
+      ...overrides,
+    }),
+  );
   return folder;
 }
 
@@ -68,7 +79,13 @@ const cases: Array<{ name: string; options: Record<string, string>; check(folder
     options: { resize_mode: mode },
     async check(folder: string) {
       const sizes = (await readParquetRows(folder)).map((row) => [row.width, row.height]);
-      const want = [[48, 48], [96, 48], [48, 24], [48, 48], [64, 32]][i]!;
+      const want = [
+        [48, 48],
+        [96, 48],
+        [48, 24],
+        [48, 48],
+        [64, 32],
+      ][i]!;
       assert.deepEqual(sizes[0], want);
     },
   })),
@@ -91,11 +108,17 @@ const cases: Array<{ name: string; options: Record<string, string>; check(folder
     name: "min_image_size, max_image_area, max_aspect_ratio",
     options: { min_image_size: "31" },
     async check(folder) {
-      assert.deepEqual((await readParquetRows(folder)).map((row) => row.error_message), [null, null, "image too small"]);
+      assert.deepEqual(
+        (await readParquetRows(folder)).map((row) => row.error_message),
+        [null, null, "image too small"],
+      );
       const area = await download("area", { max_image_area: "2047" });
       assert.equal((await readParquetRows(area))[0]!.error_message, "image area too large");
       const ratio = await download("ratio", { max_aspect_ratio: "2.5" });
-      assert.deepEqual((await readParquetRows(ratio)).map((row) => row.error_message), [null, null, "aspect ratio too large"]);
+      assert.deepEqual(
+        (await readParquetRows(ratio)).map((row) => row.error_message),
+        [null, null, "aspect ratio too large"],
+      );
     },
   },
   ...(["png", "webp"] as const).map((format) => ({
@@ -143,9 +166,14 @@ const cases: Array<{ name: string; options: Record<string, string>; check(folder
     options: { verify_hash: "[sha256,sha256]" },
     async check(folder) {
       const rows = await readParquetRows(folder);
-      assert.deepEqual(rows.map((row) => [row.status, row.error_message]), [
-        ["success", null], ["failed_to_download", "hash mismatch"], ["failed_to_download", "hash mismatch"],
-      ]);
+      assert.deepEqual(
+        rows.map((row) => [row.status, row.error_message]),
+        [
+          ["success", null],
+          ["failed_to_download", "hash mismatch"],
+          ["failed_to_download", "hash mismatch"],
+        ],
+      );
     },
   },
   {
@@ -170,7 +198,10 @@ const cases: Array<{ name: string; options: Record<string, string>; check(folder
     options: { number_sample_per_shard: "2", oom_shard_count: "3" },
     async check(folder) {
       assert.deepEqual(await visible(folder), ["000.parquet", "000.tar", "000_stats.json", "001.parquet", "001.tar", "001_stats.json"]);
-      assert.deepEqual((await readParquetRows(folder)).map((row) => row.key), ["0000", "0001", "0010"]);
+      assert.deepEqual(
+        (await readParquetRows(folder)).map((row) => row.key),
+        ["0000", "0001", "0010"],
+      );
     },
   },
   {
@@ -178,7 +209,10 @@ const cases: Array<{ name: string; options: Record<string, string>; check(folder
     options: { output_format: "files" },
     async check(folder) {
       assert.deepEqual(await visible(folder), ["00000", "00000.parquet", "00000_stats.json"]);
-      assert.deepEqual((await readdir(join(folder, "00000"))).sort(), ["0", "1", "2"].flatMap((row) => ["jpg", "json", "txt"].map((ext) => `00000000${row}.${ext}`)));
+      assert.deepEqual(
+        (await readdir(join(folder, "00000"))).sort(),
+        ["0", "1", "2"].flatMap((row) => ["jpg", "json", "txt"].map((ext) => `00000000${row}.${ext}`)),
+      );
       assert.equal(await readFile(join(folder, "00000", "000000002.txt"), "utf8"), "png");
     },
   },

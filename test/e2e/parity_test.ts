@@ -27,15 +27,28 @@ let defaults: Record<string, string>;
 
 /** Images the fixture server does not render, served as they are by a plain HTTP server on 127.0.0.1. */
 async function specialImages(): Promise<Map<string, Buffer>> {
-  const width = 48, height = 32, frames = 3;
+  const width = 48,
+    height = 32,
+    frames = 3;
   const raw = Buffer.alloc(width * height * frames * 4);
   for (let i = 0; i < raw.length; i += 4) raw.set([(i / 4) % 251, (i / 16) % 255, (i / 64) % 253, 255], i);
   const frame = raw.subarray(0, width * height * 4);
   const still = () => sharp(frame, { raw: { width, height, channels: 4 } });
   return new Map([
     ["/exif-rotated.jpg", await still().jpeg().withMetadata({ orientation: 6 }).toBuffer()],
-    ["/exif-tags.jpg", await still().jpeg().withExif({ IFD0: { Make: "laion", Model: "parity" } }).toBuffer()],
-    ["/animated.webp", await sharp(raw, { raw: { width, height: height * frames, channels: 4, pageHeight: height } }).webp({ loop: 0 }).toBuffer()],
+    [
+      "/exif-tags.jpg",
+      await still()
+        .jpeg()
+        .withExif({ IFD0: { Make: "laion", Model: "parity" } })
+        .toBuffer(),
+    ],
+    [
+      "/animated.webp",
+      await sharp(raw, { raw: { width, height: height * frames, channels: 4, pageHeight: height } })
+        .webp({ loop: 0 })
+        .toBuffer(),
+    ],
   ]);
 }
 

@@ -18,14 +18,25 @@ let fleet: Fleet;
 let work: string;
 let manifest: string;
 
-const job = (output: string, timeout: string) => ({ input_format: "json", output_folder: output, image_size: "32", number_sample_per_shard: "5", timeout, allow_private_network: "True" });
+const job = (output: string, timeout: string) => ({
+  input_format: "json",
+  output_folder: output,
+  image_size: "32",
+  number_sample_per_shard: "5",
+  timeout,
+  allow_private_network: "True",
+});
 
 before(async () => {
   nats = await startNatsServer();
   fixture = await startFixtureServer();
   work = await mkdtemp(join(tmpdir(), "laion-dl-poison-"));
   manifest = join(work, "rows.json");
-  await writeManifest(manifest, Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.baseUrl}${imagePath({ kind: "photo", seed: 900 + i, width: 40, height: 30, format: "jpg" })}` })), "json");
+  await writeManifest(
+    manifest,
+    Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.baseUrl}${imagePath({ kind: "photo", seed: 900 + i, width: 40, height: 30, format: "jpg" })}` })),
+    "json",
+  );
   // The fetchers' policy allows 5 s per download while ingest was given none: every fetch of a job
   // asking for 10 s is refused, so each of its shards fails on every delivery.
   fleet = await startFleet(nats.url, { fetcher: { limit_timeout: "5" } });
@@ -44,7 +55,10 @@ test("poison: shards failing on every delivery are parked after 5, the job fails
   const next = await fleet.submit(manifest, job(join(work, "next"), "5"));
   const failed = await fleet.waitForJob(poisoned);
   assert.equal(failed.state, "failed");
-  assert.match(failed.error, /^shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT\)$/);
+  assert.match(
+    failed.error,
+    /^shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT\)$/,
+  );
 
   const done = await fleet.waitForJob(next);
   assert.deepEqual([done.state, done.shards_done, done.samples_done, done.error], ["done", 2, 10, ""]);

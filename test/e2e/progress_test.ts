@@ -32,12 +32,27 @@ after(async () => {
 
 function downloadArgs(output: string): string[] {
   return [
-    "download", "--url_list", manifest, "--input_format", "json", "--caption_col", "caption", "--output_folder", output,
-    "--allow_private_network", "True", "--thread_count", "4", "--number_sample_per_shard", "12", "--progress_interval", "0.3",
+    "download",
+    "--url_list",
+    manifest,
+    "--input_format",
+    "json",
+    "--caption_col",
+    "caption",
+    "--output_folder",
+    output,
+    "--allow_private_network",
+    "True",
+    "--thread_count",
+    "4",
+    "--number_sample_per_shard",
+    "12",
+    "--progress_interval",
+    "0.3",
   ];
 }
 
-// eslint-disable-next-line no-control-regex -- the point is to find control characters
+// The point is to find control characters.
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
 
 test("progress: without a terminal, img2dataset-style lines every interval and no control characters", async () => {
@@ -53,8 +68,15 @@ test("progress: without a terminal, img2dataset-style lines every interval and n
     );
   }
   const done = progress.map((line) => Number(/rows: (\d+)/.exec(line)![1]));
-  assert.deepEqual(done, [...done].sort((a, b) => a - b), "rows done only grow");
-  assert.ok(progress.some((line) => line.includes("HTTP Error 404: Not Found")), "failures are named by kind");
+  assert.deepEqual(
+    done,
+    [...done].sort((a, b) => a - b),
+    "rows done only grow",
+  );
+  assert.ok(
+    progress.some((line) => line.includes("HTTP Error 404: Not Found")),
+    "failures are named by kind",
+  );
   assert.equal(lines.filter((line) => line.startsWith("shard ")).length, 2);
   assert.match(lines.at(-2)!, /^total {2}- success: 0\.833 - .* - count: 24$/);
 });
@@ -69,7 +91,10 @@ test("progress: on a terminal, a live display with a bar, rows, rate, failures, 
   assert.ok(bars.length >= 3, `${bars.length} redraws of the bar`);
   assert.ok(bars.at(-1)!.includes("100.0 % 24/24"), bars.at(-1));
   const details = frames.filter((frame) => frame.startsWith("images per sec: "));
-  assert.match(details.at(-1)!, /^images per sec: \d+ \| success: 0\.833 \| failures: HTTP Error 404: Not Found 4 \| shards done: 2\/2 \| downloaded: [\d.]+ kB$/);
+  assert.match(
+    details.at(-1)!,
+    /^images per sec: \d+ \| success: 0\.833 \| failures: HTTP Error 404: Not Found 4 \| shards done: 2\/2 \| downloaded: [\d.]+ kB$/,
+  );
   assert.equal(frames.filter((frame) => /^shard 0000[01] - success/.test(frame)).length, 2, "shard lines are printed above the display");
   assert.ok(frames.some((frame) => frame.startsWith("total  - success: 0.833")));
 });

@@ -25,14 +25,32 @@ before(async () => {
   // Sizes and aspect ratios vary; every 8th row is a 404 and every 10th a 500, so failures have two kinds.
   const rows = Array.from({ length: ROWS }, (_, i) => ({
     caption: `${TRICKY_CAPTIONS[i % TRICKY_CAPTIONS.length]!} <b>#${i}</b>`,
-    url: i % 8 === 7 ? `${server.baseUrl}/status/404?row=${i}` : i % 10 === 9 ? `${server.baseUrl}/status/500?row=${i}` : `${server.baseUrl}/img/photo/${i}/${80 + 20 * (i % 7)}x${60 + 30 * (i % 5)}.jpg`,
+    url:
+      i % 8 === 7
+        ? `${server.baseUrl}/status/404?row=${i}`
+        : i % 10 === 9
+          ? `${server.baseUrl}/status/500?row=${i}`
+          : `${server.baseUrl}/img/photo/${i}/${80 + 20 * (i % 7)}x${60 + 30 * (i % 5)}.jpg`,
   }));
   const manifest = join(work, "manifest.json");
   await writeFile(manifest, JSON.stringify(rows));
   dataset = join(work, "dataset");
   await run(laionDl, [
-    "download", "--url_list", manifest, "--input_format", "json", "--caption_col", "caption", "--output_folder", dataset,
-    "--allow_private_network", "True", "--number_sample_per_shard", "16", "--image_size", "64",
+    "download",
+    "--url_list",
+    manifest,
+    "--input_format",
+    "json",
+    "--caption_col",
+    "caption",
+    "--output_folder",
+    dataset,
+    "--allow_private_network",
+    "True",
+    "--number_sample_per_shard",
+    "16",
+    "--image_size",
+    "64",
   ]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -57,7 +75,10 @@ test("report: one self-contained HTML page that Chromium renders with totals, fa
   const requests: string[] = [];
   page.on("request", (request) => requests.push(request.url()));
   await page.goto(pathToFileURL(output).href);
-  assert.deepEqual(requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:")), []);
+  assert.deepEqual(
+    requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:")),
+    [],
+  );
 
   const field = (name: string) => page.locator(`#totals [data-field="${name}"]`).innerText();
   const failed404 = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 8 === 7).length;
@@ -67,16 +88,25 @@ test("report: one self-contained HTML page that Chromium renders with totals, fa
   assert.equal(await field("success-rate"), ((ROWS - failed404 - failed500) / ROWS).toFixed(3));
   const messages = await page.locator("#failures tbody td:nth-child(1)").allInnerTexts();
   const counts = await page.locator("#failures tbody td:nth-child(2)").allInnerTexts();
-  assert.deepEqual(messages.map((message, i) => [message, counts[i]]), [
-    ["HTTP Error 404: Not Found", String(failed404)],
-    ["HTTP Error 500: Internal Server Error", String(failed500)],
-  ]);
+  assert.deepEqual(
+    messages.map((message, i) => [message, counts[i]]),
+    [
+      ["HTTP Error 404: Not Found", String(failed404)],
+      ["HTTP Error 500: Internal Server Error", String(failed500)],
+    ],
+  );
   assert.deepEqual(await page.locator("#shards tbody tr td:first-child").allInnerTexts(), ["00000", "00001", "00002"]);
 
   for (const chart of ["width", "height", "aspect", "bytes"]) {
     const counts = await page.locator(`#chart-${chart} rect.bar`).evaluateAll((bars) => bars.map((bar) => Number(bar.getAttribute("data-count"))));
-    assert.equal(counts.reduce((a, b) => a + b, 0), ROWS - failed404 - failed500, `${chart}: one count per image`);
-    const drawn = await page.locator(`#chart-${chart} rect.bar`).evaluateAll((bars) => bars.filter((bar) => (bar as unknown as { getBBox(): { height: number } }).getBBox().height > 0).length);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      ROWS - failed404 - failed500,
+      `${chart}: one count per image`,
+    );
+    const drawn = await page
+      .locator(`#chart-${chart} rect.bar`)
+      .evaluateAll((bars) => bars.filter((bar) => (bar as unknown as { getBBox(): { height: number } }).getBBox().height > 0).length);
     assert.ok(drawn > 0, `${chart}: bars are drawn`);
   }
   // Originals are 80–200 px wide: every width falls in the 64–128 and 128–256 bins.
@@ -85,10 +115,18 @@ test("report: one self-contained HTML page that Chromium renders with totals, fa
 
   const samples = page.locator("#contact-sheet figure.sample");
   assert.equal(await samples.count(), 12);
-  const images = await samples.locator("img").evaluateAll((imgs) => imgs.map((img) => [(img as unknown as { complete: boolean }).complete, (img as unknown as { naturalWidth: number }).naturalWidth]));
-  assert.ok(images.every(([complete, naturalWidth]) => complete === true && naturalWidth === 64), JSON.stringify(images));
+  const images = await samples
+    .locator("img")
+    .evaluateAll((imgs) => imgs.map((img) => [(img as unknown as { complete: boolean }).complete, (img as unknown as { naturalWidth: number }).naturalWidth]));
+  assert.ok(
+    images.every(([complete, naturalWidth]) => complete === true && naturalWidth === 64),
+    JSON.stringify(images),
+  );
   const captions = await samples.locator("figcaption").allInnerTexts();
-  assert.ok(captions.every((caption) => /<b>#\d+<\/b>/.test(caption)), "captions are shown as text, markup escaped");
+  assert.ok(
+    captions.every((caption) => /<b>#\d+<\/b>/.test(caption)),
+    "captions are shown as text, markup escaped",
+  );
   const keys = await samples.evaluateAll((figures) => figures.map((figure) => figure.getAttribute("data-key")));
   const screenshot = join(work, "report.png");
   await page.screenshot({ path: screenshot, fullPage: true });

@@ -48,9 +48,26 @@ const target = (url: string) => {
 
 function downloadArgs(list: string, folder: string, extra: string[] = []): string[] {
   return [
-    "download", "--url_list", list, "--input_format", "json", "--caption_col", "caption", "--output_folder", folder,
-    "--image_size", "64", "--number_sample_per_shard", String(PER_SHARD), "--thread_count", "16", "--timeout", "5",
-    "--allow_private_network", "True", ...extra,
+    "download",
+    "--url_list",
+    list,
+    "--input_format",
+    "json",
+    "--caption_col",
+    "caption",
+    "--output_folder",
+    folder,
+    "--image_size",
+    "64",
+    "--number_sample_per_shard",
+    String(PER_SHARD),
+    "--thread_count",
+    "16",
+    "--timeout",
+    "5",
+    "--allow_private_network",
+    "True",
+    ...extra,
   ];
 }
 
@@ -78,9 +95,15 @@ async function journaledRows(folder: string): Promise<Set<number>> {
   const rows = new Set<number>();
   for (let shard = 0; shard < SHARDS; shard++) {
     const name = String(shard).padStart(5, "0");
-    const finished = await access(join(folder, `${name}_stats.json`)).then(() => true, () => false);
+    const finished = await access(join(folder, `${name}_stats.json`)).then(
+      () => true,
+      () => false,
+    );
     const path = outputFolder(folder).journal(name);
-    const hasJournal = await access(path).then(() => true, () => false);
+    const hasJournal = await access(path).then(
+      () => true,
+      () => false,
+    );
     if (!finished && !hasJournal) continue;
     // Opening drops a torn tail record, exactly as the resumed run will.
     const journal = finished ? null : await ShardJournal.open(path, PER_SHARD);
@@ -97,14 +120,21 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), "laion-dl-resume-"));
   urls = Array.from({ length: ROWS }, (_, i) => rowUrl(server.baseUrl, i));
   manifest = join(work, "rows.json");
-  await writeManifest(manifest, urls.map((url, i) => ({ caption: `caption ${i}`, url })), "json");
+  await writeManifest(
+    manifest,
+    urls.map((url, i) => ({ caption: `caption ${i}`, url })),
+    "json",
+  );
   const before = counts();
   const reference = await run(downloadArgs(manifest, join(work, "clean")));
   assert.equal(reference.code, 0, reference.stderr);
   clean = await outputDigests(join(work, "clean"));
   assert.equal(Object.keys(clean).length, 2 * SHARDS);
   // The exactness of the resume check below rests on this: one request per row in a clean run.
-  assert.deepEqual(counts().map((count, i) => count - before[i]!), urls.map(() => 1));
+  assert.deepEqual(
+    counts().map((count, i) => count - before[i]!),
+    urls.map(() => 1),
+  );
 });
 
 after(async () => {
@@ -153,7 +183,10 @@ test("resume: SIGINT then SIGKILLs at seeded random points; the rerun ends byte-
   assert.ok(finished, "the job never completed");
   assert.ok(stops.length >= 3, `only ${stops.length} interruptions landed`);
   assert.deepEqual(await outputDigests(folder), clean);
-  assert.deepEqual((await readdir(folder)).filter((name) => name.endsWith(".tmp")), []);
+  assert.deepEqual(
+    (await readdir(folder)).filter((name) => name.endsWith(".tmp")),
+    [],
+  );
 
   const final = counts();
   for (const [k, stop] of stops.entries()) {
@@ -164,7 +197,10 @@ test("resume: SIGINT then SIGKILLs at seeded random points; the rerun ends byte-
   // A graceful stop loses nothing: every row it fetched is journaled.
   const sigint = stops[0]!;
   const fetchedBySigintRun = urls.flatMap((_, row) => (sigint.counts[row]! > 1 ? [row] : [])); // the clean run made the first
-  assert.deepEqual(fetchedBySigintRun.filter((row) => !sigint.done.has(row)), []);
+  assert.deepEqual(
+    fetchedBySigintRun.filter((row) => !sigint.done.has(row)),
+    [],
+  );
 
   const total = server.requestCount() - seriesStart;
   // What img2dataset would have fetched again: every done row of a shard that was not finished.
@@ -193,7 +229,13 @@ test("resume: SIGKILL while a shard is being written leaves only whole files und
   // The output folder appears once the run has started. A shard's temporary tar and parquet grow
   // while it downloads; its temporary stats file appears once they are complete, just before the
   // renames: kill there.
-  while (!(await access(folder).then(() => true, () => false))) await sleep(5);
+  while (
+    !(await access(folder).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await sleep(5);
   const watcher = watch(folder, (_event, name) => {
     if (name && /^\.\d{5}_stats\.json\..*\.tmp$/.test(name)) child.kill("SIGKILL");
   });
@@ -216,7 +258,10 @@ test("resume: SIGKILL while a shard is being written leaves only whole files und
   const rerun = await run(downloadArgs(manifest, folder));
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.deepEqual(await outputDigests(folder), clean);
-  assert.deepEqual((await readdir(folder)).filter((name) => name.endsWith(".tmp")), []);
+  assert.deepEqual(
+    (await readdir(folder)).filter((name) => name.endsWith(".tmp")),
+    [],
+  );
 });
 
 test("resume: a finished shard that no longer matches its checksum record is redone", async () => {
@@ -240,7 +285,11 @@ test("resume: a rerun with another --image_size is refused with what differs; ov
   assert.match(refused.stderr, /holds a job with other settings: --image_size 96 \(was 64\); use a new --output_folder, or --incremental_mode overwrite/);
   assert.deepEqual(await outputDigests(folder), clean);
   const small = join(work, "small.json");
-  await writeManifest(small, urls.slice(0, 10).map((url, i) => ({ caption: `caption ${i}`, url })), "json");
+  await writeManifest(
+    small,
+    urls.slice(0, 10).map((url, i) => ({ caption: `caption ${i}`, url })),
+    "json",
+  );
   const otherManifest = await run(downloadArgs(small, folder));
   assert.equal(otherManifest.code, 1);
   assert.match(otherManifest.stderr, /manifest path .*small\.json.*, manifest bytes \d+ \(was \d+\)/);
@@ -265,7 +314,10 @@ test("retry-failed: samples that failed with 503 are fetched again and the shard
   assert.equal(first.code, 0, first.stderr);
   const failedRows = rows.filter((_, i) => i === 7 || i % 3 === 0).length;
   const statsBefore = await Promise.all(["00000", "00001"].map((s) => readFile(join(flakyFolder, `${s}_stats.json`), "utf8").then(JSON.parse)));
-  assert.equal(statsBefore.reduce((sum: number, stats: { failed_to_download: number }) => sum + stats.failed_to_download, 0), failedRows);
+  assert.equal(
+    statsBefore.reduce((sum: number, stats: { failed_to_download: number }) => sum + stats.failed_to_download, 0),
+    failedRows,
+  );
 
   // The server has recovered: a run now is what a never-failing server gives.
   const reference = join(work, "flaky-reference");
@@ -281,5 +333,5 @@ test("retry-failed: samples that failed with 503 are fetched again and the shard
   const stats = JSON.parse(await readFile(join(flakyFolder, "00000_stats.json"), "utf8")) as Record<string, unknown>;
   assert.equal(stats.failed_to_download, 1);
   assert.equal(stats.retried, 0);
-  assert.deepEqual((await readdir(outputFolder(flakyFolder).journalDir)), []);
+  assert.deepEqual(await readdir(outputFolder(flakyFolder).journalDir), []);
 });

@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { parseDownloadOptions, stageOptionsOf } from "@laion-dl/config";
-import { createClient, DEFAULT_MAX_MESSAGE_BYTES, GrpcStatus, loadContracts, type AssemblerServiceClient, type IngestServiceClient, type ServiceError } from "@laion-dl/grpc";
+import {
+  createClient,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  GrpcStatus,
+  loadContracts,
+  type AssemblerServiceClient,
+  type IngestServiceClient,
+  type ServiceError,
+} from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
 import { outputFolder } from "@laion-dl/shard";
@@ -33,7 +41,15 @@ const rowsOf = (count: number, path = (i: number) => imagePath({ kind: "photo", 
   Array.from({ length: count }, (_, i) => ({ caption: `row ${i}`, url: `${fixture.baseUrl}${path(i)}` }));
 
 const embedded = (output: string, extra: Record<string, unknown> = {}) =>
-  parseDownloadOptions({ url_list: manifest, output_folder: output, input_format: "json", image_size: 64, allow_private_network: true, thread_count: 8, ...extra });
+  parseDownloadOptions({
+    url_list: manifest,
+    output_folder: output,
+    input_format: "json",
+    image_size: 64,
+    allow_private_network: true,
+    thread_count: 8,
+    ...extra,
+  });
 
 function submit(manifestPath: string, options: Record<string, unknown> | string): Promise<number | "ok"> {
   return loadContracts().then(
@@ -146,7 +162,9 @@ test("security: Drain answers, then the assembler stops (health NOT_SERVING firs
 });
 
 test("security: a padded pixel bomb (16384x1 PNG bordered to 16384 px) is refused by the transformer at once (finding 3)", async () => {
-  const strip = await sharp({ create: { width: 16_384, height: 1, channels: 3, background: "red" } }).png().toBuffer();
+  const strip = await sharp({ create: { width: 16_384, height: 1, channels: 3, background: "red" } })
+    .png()
+    .toBuffer();
   const job = embedded(join(work, "unused"), { image_size: 16_384, resize_mode: "border", encode_format: "png" });
   const stages = createRemoteStages({
     fetcherAddresses: fetcher.address,
@@ -185,7 +203,11 @@ describe("security: output folders (finding 2 and 5)", () => {
 
   test("security: a second writer on the same folder stops at once naming the folder and the holder; the first loses nothing", async () => {
     const slow = join(work, "slow.json");
-    await writeManifest(slow, rowsOf(24, (i) => `/slow/150${imagePath({ kind: "photo", format: "jpg", width: 64, height: 64, seed: i })}`), "json");
+    await writeManifest(
+      slow,
+      rowsOf(24, (i) => `/slow/150${imagePath({ kind: "photo", format: "jpg", width: 64, height: 64, seed: i })}`),
+      "json",
+    );
     const output = join(work, "contended");
     const first = runDownload(embedded(output, { url_list: slow, thread_count: 2 }));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -195,7 +217,10 @@ describe("security: output folders (finding 2 and 5)", () => {
     });
     assert.equal((await first).count, 24);
     const rows = await readParquetRows(output);
-    assert.deepEqual(rows.map((row) => row.status), Array(24).fill("success"));
+    assert.deepEqual(
+      rows.map((row) => row.status),
+      Array(24).fill("success"),
+    );
   });
 });
 
@@ -213,10 +238,17 @@ test("security: a full disk (a 300 KiB tmpfs) stops the run with 'no space left 
   process.on("unhandledRejection", onUnhandled);
   try {
     const pngs = join(work, "pngs.json");
-    await writeManifest(pngs, rowsOf(60, (i) => imagePath({ kind: "photo", format: "png", width: 256, height: 256, seed: i })), "json");
-    await assert.rejects(runDownload(embedded(join(disk, "out"), { url_list: pngs, image_size: 256, resize_mode: "no", encode_format: "png", number_sample_per_shard: 20 })), {
-      message: new RegExp(`^no space left on device writing ${disk}/out/\\S+ \\(ENOSPC\\)$`),
-    });
+    await writeManifest(
+      pngs,
+      rowsOf(60, (i) => imagePath({ kind: "photo", format: "png", width: 256, height: 256, seed: i })),
+      "json",
+    );
+    await assert.rejects(
+      runDownload(embedded(join(disk, "out"), { url_list: pngs, image_size: 256, resize_mode: "no", encode_format: "png", number_sample_per_shard: 20 })),
+      {
+        message: new RegExp(`^no space left on device writing ${disk}/out/\\S+ \\(ENOSPC\\)$`),
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 500)); // a stray rejection would surface by now
     assert.deepEqual(unhandled, []);
   } finally {
@@ -228,7 +260,11 @@ test("security: a full disk (a 300 KiB tmpfs) stops the run with 'no space left 
 test("security: IPv6 forms that embed a private IPv4 address are refused like it (finding 7)", async () => {
   const hosts = ["[::127.0.0.1]", "[::ffff:0:127.0.0.1]", "[2002:7f00:1::]", "[64:ff9b::127.0.0.1]", "[64:ff9b:1::7f00:1]", "[::ffff:127.0.0.1]"];
   const forms = join(work, "ipv6.json");
-  await writeManifest(forms, hosts.map((host, i) => ({ caption: host, url: `http://${host}:${new URL(fixture.baseUrl).port}/img/photo/${i}/8x8.jpg` })), "json");
+  await writeManifest(
+    forms,
+    hosts.map((host, i) => ({ caption: host, url: `http://${host}:${new URL(fixture.baseUrl).port}/img/photo/${i}/8x8.jpg` })),
+    "json",
+  );
   const output = join(work, "ipv6");
   await runDownload(embedded(output, { url_list: forms, allow_private_network: false }));
   const rows = await readParquetRows(output);

@@ -26,8 +26,22 @@ test("service launcher: each of the four services runs with its heap, malloc and
   const inherited = process.env.UV_THREADPOOL_SIZE;
   const cases: { name: string; env: Record<string, string>; flag: string; arenas: string; threadpool: string | undefined; ready: string }[] = [
     { name: "fetcher", env: {}, flag: "--initial-old-space-size=96", arenas: "2", threadpool: "64", ready: "listening" },
-    { name: "transformer", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: "12", ready: "listening" },
-    { name: "assembler", env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", LAION_DL_TRANSFORMER_ADDRESSES: "127.0.0.1:1", MALLOC_ARENA_MAX: "3" }, flag: "--initial-old-space-size=64", arenas: "3", threadpool: inherited, ready: "listening" },
+    {
+      name: "transformer",
+      env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" },
+      flag: "--initial-old-space-size=64",
+      arenas: "2",
+      threadpool: "12",
+      ready: "listening",
+    },
+    {
+      name: "assembler",
+      env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", LAION_DL_TRANSFORMER_ADDRESSES: "127.0.0.1:1", MALLOC_ARENA_MAX: "3" },
+      flag: "--initial-old-space-size=64",
+      arenas: "3",
+      threadpool: inherited,
+      ready: "listening",
+    },
     { name: "ingest", env: { LAION_DL_NATS_URL: nats.url }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: inherited, ready: "serving" },
   ];
   for (const { name, env, flag, arenas, threadpool, ready } of cases) {
@@ -36,7 +50,9 @@ test("service launcher: each of the four services runs with its heap, malloc and
     await service.waitForEvent(ready);
     const pid = service.child.pid!;
     const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-    const environ = new Map((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    const environ = new Map(
+      (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    );
     assert.equal(argv.includes(flag), true, `${name}: ${argv.join(" ")}`);
     assert.equal(argv.at(-2), "main.ts", `${name}: ${argv.join(" ")}`); // the launcher execs node: no shell left between
     assert.equal(environ.get("MALLOC_ARENA_MAX"), arenas, name);

@@ -46,8 +46,12 @@ before(async () => {
   const random = createRandom(5);
   const rows = Array.from({ length: ROWS }, (_, i) => {
     const kind = pick(random, ["photo", "alpha", "gray"] as const);
-    const format = pick(random, kind === "alpha" ? (["png", "webp"] as const) : kind === "gray" ? (["jpg", "png"] as const) : (["jpg", "png", "webp"] as const));
-    const path = i % 13 === 5 ? "/status/404" : i % 17 === 3 ? "/text/1.html" : `/img/${kind}/${i}/${randomInt(random, 40, 400)}x${randomInt(random, 40, 400)}.${format}`;
+    const format = pick(
+      random,
+      kind === "alpha" ? (["png", "webp"] as const) : kind === "gray" ? (["jpg", "png"] as const) : (["jpg", "png", "webp"] as const),
+    );
+    const path =
+      i % 13 === 5 ? "/status/404" : i % 17 === 3 ? "/text/1.html" : `/img/${kind}/${i}/${randomInt(random, 40, 400)}x${randomInt(random, 40, 400)}.${format}`;
     return { caption: `row ${i}`, url: `${server.baseUrl}${path}` };
   });
   for (const row of rows) await fetch(row.url).then((response) => response.arrayBuffer()); // rendered once, before timing matters

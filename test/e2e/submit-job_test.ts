@@ -45,9 +45,21 @@ function submit(options_json: string): Promise<{ code: number; details: string }
 const output = () => join(work, "out");
 
 const REFUSED: ReadonlyArray<[string, () => string, RegExp]> = [
-  ["a job asking for private addresses", () => JSON.stringify({ output_folder: output(), allow_private_network: true }), /^allow_private_network True is not allowed by the fleet's policy \(LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK is False\)$/],
-  ["a timeout above the policy", () => JSON.stringify({ output_folder: output(), timeout: 60 }), /^timeout 60 exceeds the fleet's limit 30 \(LAION_DL_LIMIT_TIMEOUT\)$/],
-  ["a value outside the option's bounds", () => JSON.stringify({ output_folder: output(), oom_shard_count: 1_000_000_000 }), /^Expected a number from 1 to 12 for options_json\.oom_shard_count but received 1000000000$/],
+  [
+    "a job asking for private addresses",
+    () => JSON.stringify({ output_folder: output(), allow_private_network: true }),
+    /^allow_private_network True is not allowed by the fleet's policy \(LAION_DL_LIMIT_ALLOW_PRIVATE_NETWORK is False\)$/,
+  ],
+  [
+    "a timeout above the policy",
+    () => JSON.stringify({ output_folder: output(), timeout: 60 }),
+    /^timeout 60 exceeds the fleet's limit 30 \(LAION_DL_LIMIT_TIMEOUT\)$/,
+  ],
+  [
+    "a value outside the option's bounds",
+    () => JSON.stringify({ output_folder: output(), oom_shard_count: 1_000_000_000 }),
+    /^Expected a number from 1 to 12 for options_json\.oom_shard_count but received 1000000000$/,
+  ],
   ["an unknown option", () => JSON.stringify({ output_folder: output(), image_sise: 224 }), /^unknown option options_json\.image_sise$/],
   ["options_json that is not JSON", () => "{image_size: 224", /^options_json is not JSON: /],
   ["options_json that is not an object", () => "[224]", /^options_json must be a JSON object of download options but is an array$/],

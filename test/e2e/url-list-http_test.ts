@@ -20,8 +20,21 @@ let fromDisk: Record<string, string>;
 
 function args(urlList: string, output: string): string[] {
   return [
-    "download", "--url_list", urlList, "--input_format", "json", "--caption_col", "caption", "--output_folder", output,
-    "--allow_private_network", "True", "--number_sample_per_shard", String(PER_SHARD), "--thread_count", "4",
+    "download",
+    "--url_list",
+    urlList,
+    "--input_format",
+    "json",
+    "--caption_col",
+    "caption",
+    "--output_folder",
+    output,
+    "--allow_private_network",
+    "True",
+    "--number_sample_per_shard",
+    String(PER_SHARD),
+    "--thread_count",
+    "4",
   ];
 }
 

@@ -32,14 +32,56 @@ interface WrongInputCase {
 }
 
 const CASES: readonly WrongInputCase[] = [
-  { name: "a TSV header without url_col", file: "upper.tsv", content: () => `URL\tTEXT\n${image(0)}\tdog\n${image(1)}\tcat\n`, args: ["--input_format", "tsv"], message: '"url" (--url_col), "caption" (--caption_col) not in the header; columns found: "URL", "TEXT"' },
-  { name: "a CSV header without a save_additional_columns entry", file: "extra.csv", content: () => `url,caption\n${image(0)},dog\n`, args: ["--input_format", "csv", "--save_additional_columns", "[similarity]"], message: '"similarity" (--save_additional_columns) not in the header; columns found: "url", "caption"' },
-  { name: "a JSON array whose first row has no url", file: "nourl.json", content: () => JSON.stringify([{ URL: image(0), caption: "dog" }]), args: ["--input_format", "json"], message: '"url" (--url_col) not in the first row; columns found: "URL", "caption"' },
-  { name: "JSON Lines whose first row has no caption", file: "nocaption.jsonl", content: () => `{"url": "${image(0)}"}\n{"url": "${image(1)}"}\n`, args: ["--input_format", "jsonl"], message: '"caption" (--caption_col) not in the first row; columns found: "url"' },
+  {
+    name: "a TSV header without url_col",
+    file: "upper.tsv",
+    content: () => `URL\tTEXT\n${image(0)}\tdog\n${image(1)}\tcat\n`,
+    args: ["--input_format", "tsv"],
+    message: '"url" (--url_col), "caption" (--caption_col) not in the header; columns found: "URL", "TEXT"',
+  },
+  {
+    name: "a CSV header without a save_additional_columns entry",
+    file: "extra.csv",
+    content: () => `url,caption\n${image(0)},dog\n`,
+    args: ["--input_format", "csv", "--save_additional_columns", "[similarity]"],
+    message: '"similarity" (--save_additional_columns) not in the header; columns found: "url", "caption"',
+  },
+  {
+    name: "a JSON array whose first row has no url",
+    file: "nourl.json",
+    content: () => JSON.stringify([{ URL: image(0), caption: "dog" }]),
+    args: ["--input_format", "json"],
+    message: '"url" (--url_col) not in the first row; columns found: "URL", "caption"',
+  },
+  {
+    name: "JSON Lines whose first row has no caption",
+    file: "nocaption.jsonl",
+    content: () => `{"url": "${image(0)}"}\n{"url": "${image(1)}"}\n`,
+    args: ["--input_format", "jsonl"],
+    message: '"caption" (--caption_col) not in the first row; columns found: "url"',
+  },
   { name: "an empty JSON file", file: "empty.json", content: () => "", args: ["--input_format", "json"], message: "empty manifest" },
-  { name: "a CSV with a header and no rows", file: "header.csv", content: () => "url,caption\n", args: ["--input_format", "csv"], message: "empty manifest (a header and no rows)" },
-  { name: "an object wrapping the rows", file: "wrapped.json", content: () => `{"rows": [{"url": "${image(0)}", "caption": "dog"}]}`, args: ["--input_format", "json"], message: "expected a JSON array of rows, found an object at byte 0" },
-  { name: "a pretty-printed object", file: "pretty.json", content: () => `{\n "caption": "one row",\n "url": "${image(0)}"\n}\n`, args: ["--input_format", "json"], message: "expected '[': the top level must be an array of rows, found an object at byte 0, line 1" },
+  {
+    name: "a CSV with a header and no rows",
+    file: "header.csv",
+    content: () => "url,caption\n",
+    args: ["--input_format", "csv"],
+    message: "empty manifest (a header and no rows)",
+  },
+  {
+    name: "an object wrapping the rows",
+    file: "wrapped.json",
+    content: () => `{"rows": [{"url": "${image(0)}", "caption": "dog"}]}`,
+    args: ["--input_format", "json"],
+    message: "expected a JSON array of rows, found an object at byte 0",
+  },
+  {
+    name: "a pretty-printed object",
+    file: "pretty.json",
+    content: () => `{\n "caption": "one row",\n "url": "${image(0)}"\n}\n`,
+    args: ["--input_format", "json"],
+    message: "expected '[': the top level must be an array of rows, found an object at byte 0, line 1",
+  },
 ];
 
 for (const c of CASES) {
@@ -48,7 +90,16 @@ for (const c of CASES) {
     await writeFile(path, c.content());
     const output = join(work, `out-${c.file}`);
     const run = promisify(execFile)(laionDl, [
-      "download", "--url_list", path, "--caption_col", "caption", "--output_folder", output, "--allow_private_network", "True", ...(c.args ?? []),
+      "download",
+      "--url_list",
+      path,
+      "--caption_col",
+      "caption",
+      "--output_folder",
+      output,
+      "--allow_private_network",
+      "True",
+      ...(c.args ?? []),
     ]);
     await assert.rejects(run, (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 2);
@@ -66,11 +117,24 @@ test("wrong input: when every row of the first shard fails the same way, a warni
   await writeFile(path, JSON.stringify(rows));
   const output = join(work, "out-all-404");
   const { stderr } = await promisify(execFile)(laionDl, [
-    "download", "--url_list", path, "--input_format", "json", "--caption_col", "caption", "--output_folder", output,
-    "--allow_private_network", "True", "--number_sample_per_shard", "4",
+    "download",
+    "--url_list",
+    path,
+    "--input_format",
+    "json",
+    "--caption_col",
+    "caption",
+    "--output_folder",
+    output,
+    "--allow_private_network",
+    "True",
+    "--number_sample_per_shard",
+    "4",
   ]);
   const warnings = stderr.split("\n").filter((line) => line.includes("warning"));
-  assert.deepEqual(warnings, ['laion-dl: warning: all 4 rows of shard 00000 failed with "HTTP Error 404: Not Found"; the rest of the run may fail the same way']);
+  assert.deepEqual(warnings, [
+    'laion-dl: warning: all 4 rows of shard 00000 failed with "HTTP Error 404: Not Found"; the rest of the run may fail the same way',
+  ]);
   for (const shard of ["00000", "00001"]) {
     const stats = JSON.parse(await readFile(join(output, `${shard}_stats.json`), "utf8")) as { duration: number; start_time: number; end_time: number };
     assert.equal(stats.duration, stats.end_time - stats.start_time);

@@ -31,14 +31,22 @@ export async function startFleet(
     const policy = { limit_allow_private_network: "True", ...settings.policy };
     const fetcher = await started("fetcher", { ...policy, ...settings.fetcher });
     const transformer = await started("transformer", { fetcher_addresses: fetcher.address });
-    await started("assembler", { fetcher_addresses: fetcher.address, transformer_addresses: transformer.address, ack_wait_ms: "3000", grace_ms: "5000", ...settings.assembler });
+    await started("assembler", {
+      fetcher_addresses: fetcher.address,
+      transformer_addresses: transformer.address,
+      ack_wait_ms: "3000",
+      grace_ms: "5000",
+      ...settings.assembler,
+    });
     const ingest = await started("ingest", policy);
     const client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
     return {
       services,
       submit: (manifestPath, options) =>
         new Promise((resolve, reject) =>
-          client.SubmitJob({ manifest_path: manifestPath, options_json: JSON.stringify(options) }, (error, response) => (error ? reject(error) : resolve(response!.job_id))),
+          client.SubmitJob({ manifest_path: manifestPath, options_json: JSON.stringify(options) }, (error, response) =>
+            error ? reject(error) : resolve(response!.job_id),
+          ),
         ),
       async waitForJob(jobId, timeoutMs = 120_000) {
         const deadline = Date.now() + timeoutMs;

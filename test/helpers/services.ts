@@ -89,8 +89,6 @@ export async function waitForHealth(service: ServiceProcess, wanted: "SERVING" |
 /** The overall health of a service ("" service), or UNREACHABLE. */
 export function healthStatus(health: HealthClient): Promise<string> {
   return new Promise((resolve) => {
-    health.Check({ service: "" }, { deadline: Date.now() + 1_000 }, (error, response) =>
-      resolve(error || !response ? "UNREACHABLE" : String(response.status)),
-    );
+    health.Check({ service: "" }, { deadline: Date.now() + 1_000 }, (error, response) => resolve(error || !response ? "UNREACHABLE" : String(response.status)));
   });
 }

@@ -16,9 +16,7 @@ export async function readParquetRows(folder: string): Promise<ParquetRow[]> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT * FROM read_parquet('${join(folder, "*.parquet")}', filename = false) ORDER BY key`,
-    );
+    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${join(folder, "*.parquet")}', filename = false) ORDER BY key`);
     return reader.getRowObjectsJson() as ParquetRow[];
   } finally {
     connection.closeSync();
@@ -75,7 +73,9 @@ export async function outputDigests(folder: string): Promise<Record<string, stri
   const digests: Record<string, string> = {};
   for (const name of (await readdir(folder)).sort()) {
     if (!name.endsWith(".tar") && !name.endsWith(".parquet")) continue;
-    digests[name] = createHash("sha256").update(await readFile(join(folder, name))).digest("hex");
+    digests[name] = createHash("sha256")
+      .update(await readFile(join(folder, name)))
+      .digest("hex");
   }
   return digests;
 }
