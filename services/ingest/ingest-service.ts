@@ -31,15 +31,23 @@ export function createIngestService(
   bus: Bus,
   options: { maxOutstanding: number; policy: FetchPolicy; dataRoot: string | undefined; log: Logger },
 ): IngestService {
-  const running = new Map<string, Promise<void>>();
+  const running = new Map<string, { ingest: Promise<void>; recorded: Promise<void> }>();
   const stopping = new AbortController();
-  const start = (download: DownloadOptions, jobId: string) => {
-    if (running.has(jobId)) return;
-    const ingest = ingestJob(bus, download, { maxOutstanding: options.maxOutstanding, signal: stopping.signal })
+  /** Resolves once the job's record says "ingesting", so a GetJob after SubmitJob never reads an earlier run's end. */
+  const start = (download: DownloadOptions, jobId: string): Promise<void> => {
+    const current = running.get(jobId);
+    if (current) return current.recorded;
+    let onRecorded!: () => void;
+    const recorded = new Promise<void>((resolve) => (onRecorded = resolve));
+    const ingest = ingestJob(bus, download, { maxOutstanding: options.maxOutstanding, signal: stopping.signal, onRecorded })
       .then((result) => options.log.info("job_ingested", { ...result }))
       .catch((error: unknown) => options.log.error("job_ingest_failed", { jobId, error: String(error) }))
-      .finally(() => running.delete(jobId));
-    running.set(jobId, ingest);
+      .finally(() => {
+        onRecorded();
+        running.delete(jobId);
+      });
+    running.set(jobId, { ingest, recorded });
+    return recorded;
   };
   // Paths resolved inside the data root before anything is read or created; a missing manifest
   // inside it is NOT_FOUND, any path outside it INVALID_ARGUMENT whether it exists or not.
@@ -58,7 +66,7 @@ export function createIngestService(
         const download = await confined(submittedOptions(request.manifest_path, request.options_json, options.policy));
         const jobId = jobIdOf(download);
         if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
-        start(download, jobId);
+        await start(download, jobId);
         const status = await jobStatus(bus, jobId);
         return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
       }, STATUS_BY_ERROR_NAME),
@@ -87,14 +95,14 @@ export function createIngestService(
         );
         if (!download) continue;
         options.log.info("job_resumed", { jobId });
-        start(download, jobId);
+        void start(download, jobId);
         resumed.push(jobId);
       }
       return resumed;
     },
     async stop() {
       stopping.abort();
-      await Promise.all(running.values());
+      await Promise.all([...running.values()].map(({ ingest }) => ingest));
     },
   };
 }

@@ -3,7 +3,7 @@
 // retry-failed work on it; and the fleet counts a shard done only while its files verify, so a
 // job resubmitted after its folder was deleted is downloaded again.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, truncate } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -90,4 +90,45 @@ test("fleet folder: job file and checksum records are written; an embedded rerun
   status = await fleet.waitForJob(jobId);
   assert.deepEqual([status.state, status.shards_done, status.samples_done], ["done", 3, ROWS]);
   assert.deepEqual(await outputDigests(output), await outputDigests(reference));
+});
+
+/** The inode of each shard file: a file written again (renamed into place) gets a new one. */
+async function shardInodes(folder: string): Promise<Record<string, number>> {
+  const names = (await readdir(folder)).filter((name) => name.endsWith(".tar") || name.endsWith(".parquet")).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stat(join(folder, name))).ino] as const)));
+}
+
+test("fleet folder: incremental_mode overwrite starts the folder afresh, as the embedded mode does, whatever the fleet recorded", async () => {
+  const output = join(work, "overwritten");
+  const jobId = await fleet.submit(manifest, job(output));
+  assert.equal((await fleet.waitForJob(jobId)).state, "done");
+  const firstInodes = await shardInodes(output);
+  await writeFile(join(output, "left-by-someone.txt"), "not the job's");
+
+  // The same job again with overwrite: same identity, but no shard record or file of the first run is kept.
+  let before = fixture.requestCount();
+  assert.equal(await fleet.submit(manifest, { ...job(output), incremental_mode: "overwrite" }), jobId);
+  let status = await fleet.waitForJob(jobId);
+  assert.deepEqual([status.state, status.shards_done, status.samples_done, status.error], ["done", 3, ROWS, ""]);
+  assert.equal(fixture.requestCount() - before, ROWS, "every row is fetched again");
+  const inodes = await shardInodes(output);
+  assert.deepEqual(Object.keys(inodes), Object.keys(firstInodes));
+  for (const name of Object.keys(inodes)) assert.notEqual(inodes[name], firstInodes[name], `${name} is written again`);
+  await assert.rejects(access(join(output, "left-by-someone.txt")), "the folder was emptied");
+  const reference = join(work, "overwrite-embedded");
+  await runDownload(parseDownloadOptions({ url_list: manifest, ...job(reference) }));
+  assert.deepEqual(await outputDigests(output), await outputDigests(reference));
+
+  // Other options on the same folder: refused as a rerun, accepted with overwrite.
+  const smaller = { ...job(output), image_size: "48" };
+  const refused = await fleet.waitForJob(await fleet.submit(manifest, smaller));
+  assert.equal(refused.state, "failed");
+  assert.match(refused.error, /holds a job with other settings: --image_size 48 \(was 64\)/);
+  before = fixture.requestCount();
+  status = await fleet.waitForJob(await fleet.submit(manifest, { ...smaller, incremental_mode: "overwrite" }));
+  assert.deepEqual([status.state, status.shards_done, status.samples_done, status.error], ["done", 3, ROWS, ""]);
+  assert.equal(fixture.requestCount() - before, ROWS);
+  const smallerReference = join(work, "overwrite-embedded-48");
+  await runDownload(parseDownloadOptions({ url_list: manifest, ...smaller, output_folder: smallerReference }));
+  assert.deepEqual(await outputDigests(output), await outputDigests(smallerReference));
 });
