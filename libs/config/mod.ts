@@ -30,5 +30,5 @@ export {
   type Stage,
   type StageOptions,
 } from "./download-options.ts";
-export { envName, readServiceConfig } from "./service-config.ts";
+export { envName, HEALTH_PORT_SPEC, readServiceConfig } from "./service-config.ts";
 export { FETCH_POLICY_SPECS, fetchPolicyOf, policyViolations, type FetchPolicy } from "./fetch-policy.ts";

@@ -1,5 +1,18 @@
 import { OptionError, parseOptions, type OptionSpec } from "./download-options.ts";
 
+/**
+ * Every service's `health_port`: plaintext grpc.health.v1 and nothing else, for kubelet's gRPC
+ * probes when the gRPC port needs TLS (they cannot present or verify a certificate).
+ */
+export const HEALTH_PORT_SPEC = {
+  name: "health_port",
+  kind: "int",
+  default: 0,
+  min: 0,
+  max: 65_535,
+  help: "plaintext port answering only grpc.health.v1 (kubelet probes when the gRPC port has TLS); 0: none",
+} as const satisfies OptionSpec<"health_port">;
+
 /** The environment variable of a service option: port → LAION_DL_PORT, nats_url → LAION_DL_NATS_URL. */
 export function envName(option: string): string {
   return `LAION_DL_${option.toUpperCase()}`;

@@ -23,34 +23,37 @@ export interface ServerHealth extends HealthReporter {
 type WatchCall = ServerWritableStream<unknown, unknown>;
 
 /**
- * Adds grpc-health-check's HealthImplementation to the server for "" and `serviceNames`, all
- * NOT_SERVING. Watch streams never end on their own, which would hold a graceful shutdown until
- * it is forced: they are tracked here and ended (status OK, after NOT_SERVING) by stop().
+ * Adds grpc-health-check's HealthImplementation for "" and `serviceNames`, all NOT_SERVING, to
+ * each server (the main one, and a plaintext health-only one for probes): every server answers
+ * the same statuses. Watch streams never end on their own, which would hold a graceful shutdown
+ * until it is forced: they are tracked here and ended (status OK, after NOT_SERVING) by stop().
  */
-export function addHealth(server: Server, serviceNames: readonly string[]): ServerHealth {
+export function addHealth(servers: readonly Server[], serviceNames: readonly string[]): ServerHealth {
   const names = new Set(["", ...serviceNames]);
   const statuses = new Map<string, ServingStatus>([...names].map((name) => [name, "NOT_SERVING"]));
   const implementation = new HealthImplementation(Object.fromEntries(statuses));
   const watches = new Set<WatchCall>();
   let stopped = false;
 
-  implementation.addToServer({
-    addService(definition: unknown, handlers: UntypedServiceImplementation) {
-      const watch = handlers["watch"] as ((call: WatchCall) => void) | undefined;
-      const tracked: UntypedServiceImplementation = {
-        ...handlers,
-        watch: (call: WatchCall) => {
-          watches.add(call);
-          call.on("cancelled", () => watches.delete(call));
-          call.on("finish", () => watches.delete(call));
-          watch?.(call);
-          if (stopped) call.end();
-        },
-      };
-      // grpc-health-check is typed against its own copy of @grpc/proto-loader; the shape is the same.
-      server.addService(definition as ServiceDefinition, tracked);
-    },
-  });
+  for (const server of servers) {
+    implementation.addToServer({
+      addService(definition: unknown, handlers: UntypedServiceImplementation) {
+        const watch = handlers["watch"] as ((call: WatchCall) => void) | undefined;
+        const tracked: UntypedServiceImplementation = {
+          ...handlers,
+          watch: (call: WatchCall) => {
+            watches.add(call);
+            call.on("cancelled", () => watches.delete(call));
+            call.on("finish", () => watches.delete(call));
+            watch?.(call);
+            if (stopped) call.end();
+          },
+        };
+        // grpc-health-check is typed against its own copy of @grpc/proto-loader; the shape is the same.
+        server.addService(definition as ServiceDefinition, tracked);
+      },
+    });
+  }
 
   const set = (service: string, status: ServingStatus): void => {
     statuses.set(service, status);

@@ -1,4 +1,11 @@
-import { Server, type ChannelOptions, type ServerInterceptor, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  Server,
+  ServerCredentials,
+  type ChannelOptions,
+  type ServerInterceptor,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
 import type { Http2Server } from "node:http2";
 import { FLOW_CONTROL_WINDOW_BYTES, messageSizeOptions } from "./channel-options.ts";
@@ -26,6 +33,12 @@ export interface GrpcServerOptions {
   readonly warn?: (event: string, fields: Record<string, unknown>) => void;
   /** Port to listen on; 0 (the default) picks a free one, read it back from `port`. */
   readonly port?: number;
+  /**
+   * A second port on the same host serving grpc.health.v1 only, in plaintext and without a token:
+   * kubelet's gRPC probes cannot speak TLS. It tells nothing but SERVING or not; every other
+   * service and reflection are UNIMPLEMENTED there. Absent (the default): no such port; 0: a free one.
+   */
+  readonly healthPort?: number;
   readonly services: readonly ServiceRegistration[];
   /**
    * Extra fully-qualified names for health and reflection. The registered services' names are
@@ -44,6 +57,8 @@ export interface GrpcServerOptions {
 
 export interface GrpcServer {
   readonly port: number;
+  /** The health-only port, when `healthPort` was given. */
+  readonly healthPort?: number;
   /** `host:port` as bound, for clients. */
   readonly address: string;
   /** Every status starts NOT_SERVING: the caller flips them once its dependencies are ready. */
@@ -79,14 +94,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     server.addService(definition, implementation);
     names.add(serviceNameOf(definition));
   }
-  const health = addHealth(server, [...names]);
+  const healthServer = options.healthPort === undefined ? undefined : new Server({ interceptors: [...(options.interceptors ?? [])] });
+  const health = addHealth(healthServer ? [server, healthServer] : [server], [...names]);
   await addReflection(server, options.packageDefinition ?? (await loadContracts()).packageDefinition, [...names]);
 
-  const port = await new Promise<number>((resolve, reject) => {
-    const bindHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-    server.bindAsync(`${bindHost}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
-  });
+  const bindHost = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const port = await bind(server, `${bindHost}:${options.port ?? 0}`, credentials);
   widenReceiveWindows(server);
+  // Plaintext beyond loopback too, with no LAION_DL_INSECURE: it answers SERVING or not, nothing else.
+  const healthPort = healthServer && (await bind(healthServer, `${bindHost}:${options.healthPort}`, ServerCredentials.createInsecure()));
 
   const stopping = new AbortController();
   let shuttingDown: Promise<"graceful" | "forced"> | undefined;
@@ -94,7 +110,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     shuttingDown ??= new Promise((resolve) => {
       health.stop();
       stopping.abort();
+      healthServer?.tryShutdown(() => {});
       const force = setTimeout(() => {
+        healthServer?.forceShutdown();
         server.forceShutdown();
         resolve("forced");
       }, graceMs);
@@ -108,11 +126,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
 
   return {
     port,
-    address: `${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`,
+    ...(healthPort === undefined ? {} : { healthPort }),
+    address: `${bindHost}:${port}`,
     health,
     stopping: stopping.signal,
     shutdown,
   };
+}
+
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
 }
 
 /**

@@ -6,6 +6,8 @@ import { exitOnSignal, type Logger, type Telemetry, type TelemetryConfig } from 
 export interface StageServiceConfig extends TelemetryConfig {
   readonly host: string;
   readonly port: number;
+  /** Plaintext health-only port for probes; 0: none. */
+  readonly health_port: number;
   readonly nats_url: string;
   readonly instance: string;
   readonly concurrency: number;
@@ -41,6 +43,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    ...(config.health_port ? { healthPort: config.health_port } : {}),
     security: options.security,
     warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,

@@ -1,10 +1,11 @@
-import type { OptionSpec } from "@laion-dl/config";
+import { HEALTH_PORT_SPEC, type OptionSpec } from "@laion-dl/config";
 import { TELEMETRY_SPECS, type TelemetryConfig } from "@laion-dl/telemetry";
 
 /** The assembler's flags and LAION_DL_* variables (the Kubernetes manifest test checks its env against these). */
 export const ASSEMBLER_SPECS = [
   { name: "host", kind: "string", default: "127.0.0.1", help: "address to listen on (beyond loopback: TLS or a token, or LAION_DL_INSECURE=True)" },
   { name: "port", kind: "int", default: 50053, min: 0, help: "gRPC port" },
+  HEALTH_PORT_SPEC,
   { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
   { name: "fetcher_addresses", kind: "string", default: undefined, help: "fetcher replicas: dns:///name:port or host:port,host:port" },
   { name: "transformer_addresses", kind: "string", default: undefined, help: "transformer replicas, same forms" },
@@ -21,6 +22,7 @@ export const ASSEMBLER_SPECS = [
 export interface AssemblerConfig extends TelemetryConfig {
   host: string;
   port: number;
+  health_port: number;
   nats_url: string;
   fetcher_addresses: string;
   transformer_addresses: string;

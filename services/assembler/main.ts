@@ -62,6 +62,7 @@ try {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    ...(config.health_port ? { healthPort: config.health_port } : {}),
     security,
     warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,

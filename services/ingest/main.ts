@@ -10,7 +10,7 @@ import { createIngestService } from "./ingest-service.ts";
 const log = createLogger("ingest");
 try {
   const values = readServiceConfig(INGEST_SPECS);
-  const config = values as unknown as TelemetryConfig & { port: number; nats_url: string; max_outstanding: number; grace_ms: number };
+  const config = values as unknown as TelemetryConfig & { port: number; health_port: number; nats_url: string; max_outstanding: number; grace_ms: number };
   const policy = fetchPolicyOf(values);
   const security = readTransportSecurity();
   const dataRoot = readDataRoot();
@@ -29,6 +29,7 @@ try {
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
+    ...(config.health_port ? { healthPort: config.health_port } : {}),
     security,
     warn: (event, fields) => log.warn(event, fields),
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,

@@ -1,11 +1,12 @@
 import { availableParallelism, hostname } from "node:os";
-import { readServiceConfig, type OptionSpec } from "@laion-dl/config";
+import { HEALTH_PORT_SPEC, readServiceConfig, type OptionSpec } from "@laion-dl/config";
 import type { StageServiceConfig } from "@laion-dl/stages";
 import { TELEMETRY_SPECS } from "@laion-dl/telemetry";
 
 export const TRANSFORMER_SPECS: readonly OptionSpec<string>[] = [
   { name: "host", kind: "string", default: "127.0.0.1", help: "address to listen on (beyond loopback: TLS or a token, or LAION_DL_INSECURE=True)" },
   { name: "port", kind: "int", default: 50052, min: 0, help: "gRPC port" },
+  HEALTH_PORT_SPEC,
   { name: "nats_url", kind: "string", default: undefined, help: "NATS server(s), comma-separated" },
   { name: "instance", kind: "string", default: `${hostname()}-${process.pid}`, help: "name in signals and logs" },
   {

@@ -100,7 +100,7 @@ const hasPort = (workload: K8sObject, port: number | string) =>
   );
 
 test("deploy: every kustomization renders with kubectl kustomize and every object validates against its schema", async () => {
-  assert.deepEqual([...rendered.keys()].sort(), ["base", "overlays/keda", "overlays/prometheus", "overlays/secure", "submit"]);
+  assert.deepEqual([...rendered.keys()].sort(), ["base", "overlays/keda", "overlays/prometheus", "overlays/secure", "submit", "submit-secure"]);
   for (const [dir, objects] of rendered) {
     assert.ok(objects.length > 0, dir);
     for (const object of objects) {
@@ -182,6 +182,83 @@ test("deploy: Services, probes, autoscalers, budgets and monitors point at what 
       );
     }
   }
+});
+
+const podSpecOf = (object: K8sObject): any => object.spec.template.spec;
+const envOf = (container: any): Record<string, string | undefined> =>
+  Object.fromEntries((container.env ?? []).map((e: { name: string; value?: string }) => [e.name, e.value]));
+
+test("deploy: every Secret a pod uses is declared or its creation documented, and every file a variable names is mounted", () => {
+  for (const [dir, objects] of rendered) {
+    // The operator's Secrets: `kubectl … create secret generic NAME` in the kustomization's comments or the README.
+    const documented = readFileSync(join(k8sRoot, dir, "kustomization.yaml"), "utf8") + readFileSync(join(repoRoot, "README.md"), "utf8");
+    const declared = new Set(objects.filter((o) => o.kind === "Secret").map((o) => o.metadata.name));
+    for (const object of objects.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))) {
+      const pod = podSpecOf(object);
+      const where = `${dir}: ${object.kind}/${object.metadata.name}`;
+      const secrets = [
+        ...(pod.volumes ?? []).flatMap((volume: any) => (volume.secret ? [volume.secret.secretName as string] : [])),
+        ...pod.containers.flatMap((container: any) => [
+          ...(container.env ?? []).flatMap((e: any) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name as string] : [])),
+          ...(container.envFrom ?? []).flatMap((e: any) => (e.secretRef ? [e.secretRef.name as string] : [])),
+        ]),
+      ];
+      for (const secret of secrets) {
+        assert.ok(
+          declared.has(secret) || new RegExp(`create secret generic ${secret} `).test(documented),
+          `${where} uses Secret ${secret}, which ${dir} does not declare and neither it nor the README tells the operator to create`,
+        );
+      }
+      for (const container of pod.containers) {
+        const mounts = (container.volumeMounts ?? []) as { name: string; mountPath: string }[];
+        const volumes = [...(pod.volumes ?? []), ...(object.spec.volumeClaimTemplates ?? []).map((claim: K8sObject) => claim.metadata)];
+        for (const mount of mounts) {
+          assert.ok(
+            volumes.some((volume: { name: string }) => volume.name === mount.name),
+            `${where} mounts volume ${mount.name}, which it does not declare`,
+          );
+        }
+        for (const [name, value] of Object.entries(envOf(container))) {
+          if (!/^LAION_DL_.*_(CERT|KEY|CA|CREDS)$/.test(name)) continue;
+          assert.ok(value && mounts.some((mount) => value.startsWith(`${mount.mountPath}/`)), `${where}: ${name}=${value} is in no mounted volume`);
+        }
+      }
+    }
+  }
+});
+
+test("deploy: a gRPC probe never targets a TLS port (kubelet cannot do TLS): with TLS it probes the plaintext health port", () => {
+  let probedThroughHealthPort = 0;
+  for (const [dir, objects] of rendered) {
+    for (const workload of workloads(objects)) {
+      for (const container of containersOf(workload)) {
+        const env = envOf(container);
+        for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe].filter((p) => p?.grpc)) {
+          const where = `${dir}: ${workload.metadata.name}'s gRPC probe on ${probe.grpc.port}`;
+          if (env.LAION_DL_TLS_CERT) {
+            assert.equal(String(probe.grpc.port), env.LAION_DL_HEALTH_PORT, `${where}: its gRPC port has TLS, so the probe must use LAION_DL_HEALTH_PORT`);
+            probedThroughHealthPort++;
+          } else {
+            assert.ok([env.LAION_DL_PORT, env.LAION_DL_HEALTH_PORT].includes(String(probe.grpc.port)), `${where} is neither its gRPC nor its health port`);
+          }
+        }
+      }
+    }
+  }
+  assert.equal(probedThroughHealthPort, 4, "overlays/secure probes each of the four services through its health port");
+});
+
+test("deploy: the submit Jobs' pods are admitted to ingest by its NetworkPolicy", () => {
+  const policy = base.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "ingest")!;
+  const admitted = (labels: Record<string, string>) =>
+    policy.spec.ingress.some((rule: { from: { podSelector?: { matchLabels: Record<string, string> } }[] }) =>
+      rule.from.some((peer) => peer.podSelector && matches(peer.podSelector.matchLabels, labels)),
+    );
+  for (const dir of ["submit", "submit-secure"]) {
+    const job = rendered.get(dir)!.find((o) => o.kind === "Job")!;
+    assert.ok(admitted(job.spec.template.metadata.labels), `${dir}: ${job.metadata.name}'s pods carry no label ingest's NetworkPolicy admits`);
+  }
+  assert.ok(!admitted({ app: "submit-download" }), "an unlabelled pod is not admitted (the check can fail)");
 });
 
 test("deploy: every image is one deploy/docker builds, and every LAION_DL_* variable is one its service reads", () => {

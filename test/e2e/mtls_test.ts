@@ -1,5 +1,7 @@
 // The fleet with mutual TLS and a bearer token on every hop, certificates made by the test.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,10 +35,20 @@ import {
   type NatsServerProcess,
   type TestCertificates,
 } from "@laion-dl/testing";
-import { healthStatus, startService, type ServiceProcess } from "../helpers/services.ts";
+import { freePort, healthStatus, startService, type ServiceProcess } from "../helpers/services.ts";
 import { outputDigests } from "../helpers/shards.ts";
 
 const ROWS = 60;
+const BUF = join(import.meta.dirname, "..", "node_modules", ".bin", "buf");
+
+/** `buf curl` over plaintext HTTP/2: a client nobody here wrote, schema from server reflection. */
+function bufCurl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--timeout", "5s", ...args], (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
 const TOKEN = "mtls-e2e-token";
 const limits = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
 
@@ -46,6 +58,7 @@ let work: string;
 let certs: TestCertificates;
 let manifest: string;
 let fleet: Record<"fetcher" | "transformer" | "assembler" | "ingest", ServiceProcess>;
+const healthPorts: Record<keyof typeof fleet, number> = { fetcher: 0, transformer: 0, assembler: 0, ingest: 0 };
 
 const jobOptions = (output: string) => ({
   input_format: "json",
@@ -87,11 +100,24 @@ before(async () => {
   await writeManifest(manifest, rows, "json");
 
   const tls = { tls_cert: certs.cert, tls_key: certs.key, tls_ca: certs.ca, auth_token: TOKEN };
-  const fetcher = await startService("fetcher", { ...tls, nats_url: nats.url, limit_allow_private_network: "True" });
-  const transformer = await startService("transformer", { ...tls, nats_url: nats.url, fetcher_addresses: fetcher.address });
+  // Each service also serves plaintext health alone on a second port, as kubelet's probes need.
+  for (const name of ["fetcher", "transformer", "assembler", "ingest"] as const) healthPorts[name] = await freePort();
+  const fetcher = await startService("fetcher", { ...tls, health_port: healthPorts.fetcher, nats_url: nats.url, limit_allow_private_network: "True" });
+  const transformer = await startService("transformer", {
+    ...tls,
+    health_port: healthPorts.transformer,
+    nats_url: nats.url,
+    fetcher_addresses: fetcher.address,
+  });
   const [assembler, ingest] = await Promise.all([
-    startService("assembler", { ...tls, nats_url: nats.url, fetcher_addresses: fetcher.address, transformer_addresses: transformer.address }),
-    startService("ingest", { ...tls, nats_url: nats.url, limit_allow_private_network: "True" }),
+    startService("assembler", {
+      ...tls,
+      health_port: healthPorts.assembler,
+      nats_url: nats.url,
+      fetcher_addresses: fetcher.address,
+      transformer_addresses: transformer.address,
+    }),
+    startService("ingest", { ...tls, health_port: healthPorts.ingest, nats_url: nats.url, limit_allow_private_network: "True" }),
   ]);
   fleet = { fetcher, transformer, assembler, ingest };
 });
@@ -125,6 +151,15 @@ describe("mtls", () => {
     } finally {
       ingest.close();
     }
+  });
+
+  test("mtls: `laion-dl submit` reaches ingest with the certificate and token from LAION_DL_TLS_* and LAION_DL_AUTH_TOKEN (the secure submit Job)", async () => {
+    const output = join(work, "submitted");
+    const args = ["submit", "--ingest", fleet.ingest.address, "--manifest_path", manifest, "--options_json", JSON.stringify(jobOptions(output)), "--wait"];
+    const env = { ...process.env, LAION_DL_TLS_CERT: certs.cert, LAION_DL_TLS_KEY: certs.key, LAION_DL_TLS_CA: certs.ca, LAION_DL_AUTH_TOKEN: TOKEN };
+    const { stdout, stderr } = await promisify(execFile)(join(import.meta.dirname, "..", "..", "bin", "laion-dl"), args, { env });
+    assert.match(stdout, /^job-/);
+    assert.match(stderr, new RegExp(`done - shards done: 3/3 - samples: ${ROWS}`));
   });
 
   const refusals = [
@@ -168,6 +203,57 @@ describe("mtls", () => {
   test("mtls: health answers a client with the certificate and no token (kubelet probes send none)", async () => {
     const contracts = await loadContracts();
     const health = createClient<HealthClient>(contracts.health, fleet.assembler.address, { ...limits, security: clientSecurity("token") });
+    try {
+      assert.equal(await healthStatus(health), "SERVING");
+    } finally {
+      health.close();
+    }
+  });
+
+  test("mtls: the health port answers SERVING in plaintext while the gRPC port refuses plaintext, and serves nothing but health", async () => {
+    const contracts = await loadContracts();
+    const plaintext = { ...limits, security: PLAINTEXT };
+    for (const [name, service] of Object.entries(fleet)) {
+      const healthAddress = `127.0.0.1:${healthPorts[name as keyof typeof fleet]}`;
+      const onHealthPort = createClient<HealthClient>(contracts.health, healthAddress, plaintext);
+      const onGrpcPort = createClient<HealthClient>(contracts.health, service.address, plaintext);
+      try {
+        assert.equal(await healthStatus(onHealthPort), "SERVING", `${name}'s health port`);
+        assert.equal(await healthStatus(onGrpcPort), "UNREACHABLE", `${name}'s gRPC port refuses plaintext`);
+      } finally {
+        onHealthPort.close();
+        onGrpcPort.close();
+      }
+      // No reflection there: buf curl cannot even list the services.
+      const listed = await bufCurl(["--list-services", `http://${healthAddress}`]);
+      assert.notEqual(listed.code, 0, `${name}: reflection on the health port answered ${listed.stdout}`);
+      assert.match(listed.stderr, /unimplemented/i);
+    }
+    // Each service's own calls, without a certificate or token, on its health port: UNIMPLEMENTED.
+    const at = (name: keyof typeof fleet) => `127.0.0.1:${healthPorts[name]}`;
+    const ingest = createClient<IngestServiceClient>(contracts.ingest, at("ingest"), plaintext);
+    const assembler = createClient<AssemblerServiceClient>(contracts.assembler, at("assembler"), plaintext);
+    const fetcher = createClient<FetchServiceClient>(contracts.fetch, at("fetcher"), plaintext);
+    const deadline = () => ({ deadline: Date.now() + 5_000 });
+    try {
+      const codes = {
+        SubmitJob: await codeOf(
+          unary((cb) => ingest.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(jobOptions(join(work, "via-health"))) }, deadline(), cb)),
+        ),
+        Drain: await codeOf(unary((cb) => assembler.Drain({ grace_seconds: 0 }, deadline(), cb))),
+        Fetch: await new Promise<number>((resolve) => {
+          const stream = fetcher.Fetch(deadline());
+          stream.on("error", (error: ServiceError) => resolve(error.code));
+          stream.end();
+        }),
+      };
+      const refused = GrpcStatus.UNIMPLEMENTED;
+      assert.deepEqual(codes, { SubmitJob: refused, Drain: refused, Fetch: refused });
+    } finally {
+      [ingest, assembler, fetcher].forEach((client) => client.close());
+    }
+    // The Drain sent to the health port drained nothing.
+    const health = createClient<HealthClient>(contracts.health, fleet.assembler.address, { ...limits, security: clientSecurity("nothing") });
     try {
       assert.equal(await healthStatus(health), "SERVING");
     } finally {
