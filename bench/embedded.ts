@@ -20,6 +20,12 @@ export interface EmbeddedRun {
   imagesPerSecond: number;
   /** Manifest rows finished per second of download time (successes and failures alike). */
   rowsPerSecond: number;
+  /**
+   * Rows per second while the run is in full flow: from the progress line where 10 % of the rows were
+   * done to the one where 90 % were. A 115M-row job is all middle; a 2 000-row run's start-up and its
+   * last rows' timeouts would otherwise weigh as much as the rest. Undefined if too few lines came.
+   */
+  steadyRowsPerSecond?: number;
   /** The thread_count given, or undefined for laion-dl's default. */
   threadCount?: number;
   /** Spawn to exit: adds node + tsx start-up and shutdown. */
@@ -65,6 +71,8 @@ export async function runEmbedded(options: {
     }),
   );
   // bin/laion-dl passes LAION_DL_NODE_FLAGS to node (which refuses --cpu-prof in NODE_OPTIONS).
+  // Progress lines twice a second give the steady-state rate (CLI display only: no byte changes).
+  flags.push("--progress_interval", String(PROGRESS_INTERVAL_SECONDS));
   const profiling = options.cpuProfDir ? { LAION_DL_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${options.cpuProfDir}` } : {};
   const fixtureCpu = cpuMeter(options.fixturePid);
   const machine = machineMeter();
@@ -79,8 +87,13 @@ export async function runEmbedded(options: {
   // bin/laion-dl execs node, so the pid is the download process itself.
   const sampler = startSampler({ download: child.pid! }, 100, ["download"]);
   const stdout: string[] = [];
+  const progress: RowsAt[] = [];
   let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => stdout.push(chunk));
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout.push(chunk);
+    for (const match of chunk.matchAll(/^progress - rows: (\d+)\/(\d+)/gm))
+      progress.push({ seconds: performance.now() / 1000, rows: Number(match[1]), total: Number(match[2]) });
+  });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-8192)));
   const [code] = (await once(child, "exit")) as [number | null];
   const processSeconds = (performance.now() - started) / 1000;
@@ -98,6 +111,7 @@ export async function runEmbedded(options: {
   const seconds = Number(time[1]);
   const successes = stats.reduce((sum, s) => sum + s.successes, 0);
   const count = stats.reduce((sum, s) => sum + s.count, 0);
+  const steadyRowsPerSecond = steadyRate(progress, count);
   return {
     perShard: options.perShard,
     shards: stats.length,
@@ -106,6 +120,7 @@ export async function runEmbedded(options: {
     seconds,
     imagesPerSecond: successes / seconds,
     rowsPerSecond: count / seconds,
+    ...(steadyRowsPerSecond === undefined ? {} : { steadyRowsPerSecond }),
     ...(options.threadCount === undefined ? {} : { threadCount: options.threadCount }),
     processSeconds,
     peakRss: figures.peakRss,
@@ -121,6 +136,23 @@ export async function runEmbedded(options: {
 export async function shardStats(folder: string): Promise<{ count: number; successes: number }[]> {
   const names = (await readdir(folder)).filter((name) => name.endsWith("_stats.json"));
   return Promise.all(names.map(async (name) => JSON.parse(await readFile(join(folder, name), "utf8")) as { count: number; successes: number }));
+}
+
+const PROGRESS_INTERVAL_SECONDS = 0.5;
+
+interface RowsAt {
+  seconds: number;
+  rows: number;
+  total: number;
+}
+
+/** Rows per second between the first progress lines at or past 10 % and 90 % of `count` rows. */
+export function steadyRate(progress: readonly RowsAt[], count: number): number | undefined {
+  const first = (share: number) => progress.find((line) => line.rows >= share * count);
+  const from = first(0.1);
+  const to = first(0.9);
+  if (!from || !to || to.seconds - from.seconds < 2 * PROGRESS_INTERVAL_SECONDS) return undefined;
+  return (to.rows - from.rows) / (to.seconds - from.seconds);
 }
 
 function quarters(timeline: [number, number][]): [number, number, number, number] {

@@ -45,8 +45,13 @@ export interface WanProfileResult {
   instant: EmbeddedRun;
   best: EmbeddedRun;
   runs: EmbeddedRun[];
-  /** WAN rows per second over instant rows per second (the same rows, best runs). */
+  /** WAN rows per second over instant rows per second (the same rows, best runs, whole runs). */
   ratio: number;
+  /**
+   * The same in full flow (EmbeddedRun.steadyRowsPerSecond): what a long job sees, without the
+   * last hung rows' timeout that a 2 000-row run waits for at its end. The target is judged on it.
+   */
+  steadyRatio?: number;
 }
 
 export interface ProfileResults {
@@ -151,8 +156,22 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
     const runs: EmbeddedRun[] = [];
     for (let i = 1; i <= options.repeat; i++) runs.push(await context.embeddedRun({ ...job(), manifest: wanManifest }, `WAN run ${i}`));
     const wanBest = runs.reduce((a, b) => (b.rowsPerSecond > a.rowsPerSecond ? b : a));
-    results.wan = { profile: WAN_PROFILE, seed, fates, instant, best: wanBest, runs, ratio: wanBest.rowsPerSecond / instant.rowsPerSecond };
-    log(`  WAN ${wanBest.rowsPerSecond.toFixed(1)} rows/s vs instant ${instant.rowsPerSecond.toFixed(1)} rows/s = ${results.wan.ratio.toFixed(2)}×`);
+    const steadyWan = Math.max(...runs.map((run) => run.steadyRowsPerSecond ?? 0));
+    const steadyRatio = steadyWan > 0 && instant.steadyRowsPerSecond ? steadyWan / instant.steadyRowsPerSecond : undefined;
+    results.wan = {
+      profile: WAN_PROFILE,
+      seed,
+      fates,
+      instant,
+      best: wanBest,
+      runs,
+      ratio: wanBest.rowsPerSecond / instant.rowsPerSecond,
+      ...(steadyRatio === undefined ? {} : { steadyRatio }),
+    };
+    log(
+      `  WAN ${wanBest.rowsPerSecond.toFixed(1)} rows/s vs instant ${instant.rowsPerSecond.toFixed(1)} rows/s = ${results.wan.ratio.toFixed(2)}× whole runs` +
+        (steadyRatio === undefined ? "" : `, ${steadyRatio.toFixed(2)}× in full flow`),
+    );
   }
 
   if (!options.skip.has("photo-fleet")) {
