@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectBus, readNatsAuth } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
-import { ingestJob, jobStatus, type JobStatus } from "@laion-dl/jobs";
+import { ingestJob, jobStatus, refuseBeyondFleetPolicy, type JobStatus } from "@laion-dl/jobs";
 import type { ProgressOutput } from "./download-command.ts";
 import { etaOf, startProgress, type ProgressFrame } from "./progress.ts";
 
@@ -13,10 +13,12 @@ const POLL_MS = 500;
  * (as the ingest service would), then follows the job until every shard is written by the
  * fleet's assemblers, showing its progress as an embedded run does (shard by shard: the fleet
  * records finished shards, not samples). Output lands where the assemblers see `output_folder`.
+ * A job beyond a running fetcher's policy is refused first, naming the option and the limit.
  */
 export async function fleetDownload(natsUrl: string, options: DownloadOptions, output: ProgressOutput): Promise<JobStatus> {
   const bus = await connectBus({ servers: natsUrl.split(","), name: `laion-dl-cli-${process.pid}`, auth: readNatsAuth() });
   try {
+    await refuseBeyondFleetPolicy(bus, options);
     const ingested = await ingestJob(bus, options, { maxOutstanding: 64 });
     console.log(`job ${ingested.jobId}: ${ingested.shardsTotal} shards, ${ingested.shardsPublished} queued for the fleet`);
     const started = performance.now();

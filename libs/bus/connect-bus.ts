@@ -4,6 +4,7 @@ import { createKvStore, type KvStore } from "./kv-store.ts";
 import type { NatsAuth } from "./nats-auth.ts";
 import { busNames, type BusNames } from "./names.ts";
 import { createShardInputStore, type ShardInputStore } from "./shard-inputs.ts";
+import { createStagePolicies, POLICY_TTL_MS, type StagePolicies } from "./stage-policies.ts";
 import { createNatsSignals, type Signals } from "./signals.ts";
 import { createWorkQueue, ensureWorkStream, type WorkQueue } from "./work-queue.ts";
 
@@ -15,6 +16,8 @@ export interface Bus {
   /** `${jobId}.${shardId}` -> shard state (status, checksums, counts). */
   readonly shards: KvStore<Record<string, unknown>>;
   readonly signals: Signals;
+  /** The limits each running fetcher enforces, so a job beyond them is refused before it starts. */
+  readonly policies: StagePolicies;
   /** False while the client is reconnecting (it retries forever) and after close(). */
   readonly connected: boolean;
   /** Ends waiting consumers, then drains: in-flight publishes and acks finish before the connection closes. */
@@ -91,6 +94,7 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     jobs: createKvStore(assets.jobs, names.jobsBucket),
     shards: createKvStore(assets.shards, names.shardsBucket),
     signals: createNatsSignals(nc, names),
+    policies: createStagePolicies(assets.policies, names.policiesBucket),
     get connected() {
       return connected && !nc.isClosed();
     },
@@ -108,6 +112,7 @@ interface Assets {
   jsm: JetStreamManager;
   jobs: KV;
   shards: KV;
+  policies: KV;
   inputs: ObjectStore;
 }
 
@@ -116,12 +121,14 @@ async function openAssets(nc: NatsConnection, names: BusNames): Promise<Assets> 
   const js = nc.jetstream();
   await ensureWorkStream(jsm, names);
   const kv = { storage: StorageType.File, history: 1 };
-  const [jobs, shards, inputs] = await Promise.all([
+  const [jobs, shards, policies, inputs] = await Promise.all([
     attempt(`opening KV ${names.jobsBucket}`, () => js.views.kv(names.jobsBucket, kv)),
     attempt(`opening KV ${names.shardsBucket}`, () => js.views.kv(names.shardsBucket, kv)),
+    // In memory: a policy is only as current as its stage's last refresh.
+    attempt(`opening KV ${names.policiesBucket}`, () => js.views.kv(names.policiesBucket, { storage: StorageType.Memory, history: 1, ttl: POLICY_TTL_MS })),
     attempt(`opening object store ${names.inputsBucket}`, () => js.views.os(names.inputsBucket, { storage: StorageType.File })),
   ]);
-  return { jsm, jobs, shards, inputs };
+  return { jsm, jobs, shards, policies, inputs };
 }
 
 async function retryUntil<T>(deadline: number, failed: (error: unknown) => Error, operation: () => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ export interface BusNames {
   readonly jobsBucket: string;
   readonly shardsBucket: string;
   readonly inputsBucket: string;
+  readonly policiesBucket: string;
   readonly backoffSubject: string;
   readonly saturationSubject: string;
   workSubject(jobId: string): string;
@@ -27,6 +28,7 @@ export function busNames(prefix: string): BusNames {
     jobsBucket: `${prefix}_jobs`,
     shardsBucket: `${prefix}_shards`,
     inputsBucket: `${prefix}_inputs`,
+    policiesBucket: `${prefix}_policies`,
     backoffSubject: `${subject}.signal.backoff`,
     saturationSubject: `${subject}.signal.saturation`,
     workSubject: (jobId) => `${subject}.work.${checkJobId(jobId)}`,

@@ -31,4 +31,4 @@ export {
   type StageOptions,
 } from "./download-options.ts";
 export { envName, HEALTH_PORT_SPEC, readServiceConfig } from "./service-config.ts";
-export { FETCH_POLICY_SPECS, fetchPolicyOf, policyViolations, type FetchPolicy } from "./fetch-policy.ts";
+export { FETCH_POLICY_SPECS, fetchPolicyOf, policyViolations, strictestPolicy, type FetchPolicy } from "./fetch-policy.ts";

@@ -3,3 +3,4 @@ export { confineJobPaths, confinePath, PathConfinementError, readDataRoot } from
 export { ingestJob, type IngestControl, type IngestResult } from "./ingest-job.ts";
 export { jobStatus, type JobStatus } from "./job-status.ts";
 export { startAssemblerWorker, type AssemblerWorker, type AssemblerWorkerOptions, type ShardProgress } from "./assembler-worker.ts";
+export { refuseBeyondFleetPolicy } from "./fleet-policy.ts";

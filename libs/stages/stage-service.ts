@@ -24,8 +24,8 @@ export interface StageServiceOptions {
   readonly security: TransportSecurity;
   /** From startTelemetry: its metrics, if any, count this server's gRPC calls and NATS reconnects too. */
   readonly telemetry: Telemetry;
-  /** What else the stage does over NATS; returns what to undo once the server has drained. */
-  withBus?(bus: Bus): () => Promise<void> | void;
+  /** What else the stage does over NATS, done before it reports SERVING; returns what to undo once the server has drained. */
+  withBus?(bus: Bus): Promise<() => Promise<void> | void> | (() => Promise<void> | void);
   /** What else must answer before the stage serves (a transformer's fetchers); default nothing. */
   ready?(): boolean;
   /** Closes the stage's own clients once the server has drained. */
@@ -61,7 +61,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
     onReconnect: metrics?.natsReconnected,
   });
   log.info("bus_connected", { nats_url: config.nats_url });
-  const undoStage = options.withBus?.(bus);
+  const undoStage = await options.withBus?.(bus);
   const stopAdverts = startSaturationAdverts(bus.signals, {
     service: options.name,
     instance: config.instance,

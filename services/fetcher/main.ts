@@ -28,7 +28,7 @@ try {
     log,
     security: readTransportSecurity(),
     telemetry,
-    withBus(bus) {
+    async withBus(bus) {
       // One fetcher's 429/503 slows every fetcher for that host.
       publishBackoff = (host, untilEpochMs) => {
         try {
@@ -41,8 +41,13 @@ try {
         if (signal.source === config.instance) return;
         hostBackoff.hold(signal.host, Math.min(signal.untilEpochMs, Date.now() + MAX_HOLD_MS));
       });
+      // Published before SERVING, so that ingest refuses a job beyond it before any work starts.
+      const withdrawPolicy = await bus.policies.advertise(`fetcher ${config.instance}`, policy, (error) =>
+        log.error("policy_publish_failed", { error: String(error) }),
+      );
       return async () => {
         unsubscribe();
+        await withdrawPolicy().catch((error: unknown) => log.error("policy_withdraw_failed", { error: String(error) }));
         await fetchers.close();
       };
     },

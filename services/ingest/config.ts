@@ -10,6 +10,6 @@ export const INGEST_SPECS: readonly OptionSpec[] = [
   { name: "max_outstanding", kind: "int", default: 64, min: 1, max: 1_000_000, help: "shards queued but unfinished before ingest pauses" },
   ...TELEMETRY_SPECS,
   { name: "grace_ms", kind: "int", default: 20_000, min: 0, max: 3_600_000, help: "time allowed to stop" },
-  // The fetchers' policy (the same LAION_DL_LIMIT_* settings): a job beyond it is refused at SubmitJob.
+  // Ingest's own limits (LAION_DL_LIMIT_*): SubmitJob refuses a job beyond them or beyond any running fetcher's.
   ...FETCH_POLICY_SPECS,
 ];

@@ -1,15 +1,7 @@
 import type { Bus } from "@laion-dl/bus";
-import {
-  OptionError,
-  parseDownloadOptions,
-  policyViolations,
-  refuseUnknownOptions,
-  stageOptionsOf,
-  type DownloadOptions,
-  type FetchPolicy,
-} from "@laion-dl/config";
+import { OptionError, parseDownloadOptions, refuseUnknownOptions, type DownloadOptions, type FetchPolicy } from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
-import { confineJobPaths, decodeOptions, ingestJob, jobIdOf, jobStatus, type JobRecord } from "@laion-dl/jobs";
+import { confineJobPaths, decodeOptions, ingestJob, jobIdOf, jobStatus, refuseBeyondFleetPolicy, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
 
 /** NATS away (restarting, partitioned) is a reason to call again, not an internal error. */
@@ -63,7 +55,9 @@ export function createIngestService(
   return {
     handlers: {
       SubmitJob: unaryHandler(async (request) => {
-        const download = await confined(submittedOptions(request.manifest_path, request.options_json, options.policy));
+        const submitted = submittedOptions(request.manifest_path, request.options_json);
+        await refuseBeyondFleetPolicy(bus, submitted, options.policy);
+        const download = await confined(submitted);
         const jobId = jobIdOf(download);
         if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
         await start(download, jobId);
@@ -109,10 +103,10 @@ export function createIngestService(
 
 /**
  * A SubmitJob's options: a JSON object of download options (never url_list, which is the
- * manifest_path), every value within the option table's bounds and the fleet's policy. Anything
- * else is an OptionError (INVALID_ARGUMENT) naming the option and, for the policy, the limit.
+ * manifest_path), every value within the option table's bounds. Anything else is an OptionError
+ * (INVALID_ARGUMENT) naming the option.
  */
-export function submittedOptions(manifestPath: string, optionsJson: string, policy: FetchPolicy): DownloadOptions {
+export function submittedOptions(manifestPath: string, optionsJson: string): DownloadOptions {
   let parsed: unknown;
   try {
     parsed = JSON.parse(optionsJson || "{}");
@@ -126,8 +120,5 @@ export function submittedOptions(manifestPath: string, optionsJson: string, poli
   const describe = (name: string) => `options_json.${name}`;
   refuseUnknownOptions(raw, describe);
   if ("url_list" in raw) throw new OptionError("options_json.url_list is not accepted: the manifest is manifest_path");
-  const download = parseDownloadOptions({ ...raw, url_list: manifestPath }, describe);
-  const violations = policyViolations(policy, stageOptionsOf("fetch", download));
-  if (violations.length > 0) throw new OptionError(violations.join("; "));
-  return download;
+  return parseDownloadOptions({ ...raw, url_list: manifestPath }, describe);
 }

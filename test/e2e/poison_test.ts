@@ -1,20 +1,25 @@
 // Poison work cannot stall the fleet: a shard that fails on every delivery is parked after a bounded
 // number of them (the assemblers' max_deliveries, 5), its job is marked failed naming the shard and
-// the error (in GetJob and in `download --nats`), and the jobs after it still run.
+// the error (in GetJob and in `download --nats`), and the jobs after it still run. The poison here is
+// a policy tightened after the jobs were accepted: the fetchers, restarted with a 5 s limit, refuse
+// every request of the jobs that asked for 10 s, while a new job asking for 10 s is refused at once.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
+import { createClient, DEFAULT_MAX_MESSAGE_BYTES, GrpcStatus, loadContracts, type IngestServiceClient, type JobStatus__Output } from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
-import { imagePath, startFixtureServer, startNatsServer, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
-import { startFleet, type Fleet } from "../helpers/fleet.ts";
+import { imagePath, startFixtureServer, startNatsServer, waitFor, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
+import { freePort, startService, type ServiceProcess } from "../helpers/services.ts";
 
 let nats: NatsServerProcess;
 let fixture: FixtureServer;
-let fleet: Fleet;
+const services: ServiceProcess[] = [];
+let client: IngestServiceClient;
 let work: string;
 let manifest: string;
 
@@ -37,40 +42,83 @@ before(async () => {
     Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.baseUrl}${imagePath({ kind: "photo", seed: 900 + i, width: 40, height: 30, format: "jpg" })}` })),
     "json",
   );
-  // The fetchers' policy allows 5 s per download while ingest was given none: every fetch of a job
-  // asking for 10 s is refused, so each of its shards fails on every delivery.
-  fleet = await startFleet(nats.url, { fetcher: { limit_timeout: "5" } });
 });
 
 after(async () => {
-  await fleet?.stop();
+  client?.close();
+  await Promise.all(services.map((service) => service.kill("SIGKILL")));
   await fixture?.close();
   await nats?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
-test("poison: shards failing on every delivery are parked after 5, the job fails naming them, and the next job completes", async () => {
-  // Submitted together: the poisoned shards hold the assembler's slots until they are parked.
-  const poisoned = await fleet.submit(manifest, job(join(work, "poisoned"), "10"));
-  const next = await fleet.submit(manifest, job(join(work, "next"), "5"));
-  const failed = await fleet.waitForJob(poisoned);
-  assert.equal(failed.state, "failed");
-  assert.match(
-    failed.error,
-    /^shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT\)$/,
-  );
+const started = async (...args: Parameters<typeof startService>) => {
+  const service = await startService(...args);
+  services.push(service);
+  return service;
+};
 
-  const done = await fleet.waitForJob(next);
-  assert.deepEqual([done.state, done.shards_done, done.samples_done, done.error], ["done", 2, 10, ""]);
-});
+const call = <Response>(invoke: (callback: (error: Error | null, response?: Response) => void) => void) =>
+  new Promise<Response>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response!))));
+const submit = async (options: Record<string, unknown>) =>
+  (await call<{ job_id: string }>((cb) => client.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(options) }, cb))).job_id;
 
-test("poison: `download --nats` exits with the parked shard and its error", async () => {
+async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus__Output> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await call<JobStatus__Output>((cb) => client.GetJob({ job_id: jobId }, cb));
+    if (status.state === "done" || status.state === "failed") return status;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} not finished: ${JSON.stringify(status)}`);
+    await sleep(200);
+  }
+}
+
+test("poison: shards failing on every delivery are parked after 5, their jobs fail naming them (GetJob, download --nats), and the next job completes", async () => {
+  const allowLocal = { nats_url: nats.url, limit_allow_private_network: "True" };
+  const fetcherPort = await freePort();
+  const fetcher = await started("fetcher", allowLocal, { port: fetcherPort });
+  const transformer = await started("transformer", { nats_url: nats.url, fetcher_addresses: fetcher.address });
+  const ingest = await started("ingest", allowLocal);
+  client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+
+  // Accepted while every fetcher allows 10 s; no assembler runs yet.
+  const poisoned = await submit(job(join(work, "poisoned"), "10"));
   const bin = join(import.meta.dirname, "..", "..", "bin", "laion-dl");
   const flags = Object.entries({ url_list: manifest, ...job(join(work, "cli-poisoned"), "10") }).flatMap(([name, value]) => [`--${name}`, value]);
-  const run = promisify(execFile)(bin, ["download", "--nats", nats.url, ...flags], { cwd: work });
-  await assert.rejects(run, (error: { code?: number; stderr?: string }) => {
-    assert.notEqual(error.code, 0);
-    assert.match(error.stderr ?? "", /failed: shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds/);
+  const cli = spawn(bin, ["download", "--nats", nats.url, ...flags], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  cli.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  cli.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const cliExit = once(cli, "exit") as Promise<[number | null, string | null]>;
+  await waitFor(() => /2 queued for the fleet/.test(stdout), 60_000).catch(() => assert.fail(`download --nats did not queue its shards: ${stdout}${stderr}`));
+
+  // The fetcher is restarted with a 5 s limit: a job asking for 10 s is now refused at submit.
+  await fetcher.kill("SIGTERM");
+  await started("fetcher", { ...allowLocal, limit_timeout: "5" }, { port: fetcherPort });
+  await assert.rejects(submit(job(join(work, "refused"), "10")), (error: { code?: number; details?: string }) => {
+    assert.equal(error.code, GrpcStatus.INVALID_ARGUMENT);
+    assert.match(error.details ?? "", /^timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT of fetcher /);
     return true;
   });
+  const next = await submit(job(join(work, "next"), "5"));
+  await started("assembler", {
+    nats_url: nats.url,
+    fetcher_addresses: `127.0.0.1:${fetcherPort}`,
+    transformer_addresses: transformer.address,
+    ack_wait_ms: "3000",
+    grace_ms: "5000",
+  });
+
+  const parked =
+    /shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT\)$/;
+  const failed = await waitForJob(poisoned);
+  assert.equal(failed.state, "failed");
+  assert.match(failed.error, new RegExp(`^${parked.source}`));
+  const [code] = await cliExit;
+  assert.notEqual(code, 0);
+  assert.match(stderr, new RegExp(`failed: ${parked.source}`, "m"));
+
+  const done = await waitForJob(next);
+  assert.deepEqual([done.state, done.shards_done, done.samples_done, done.error], ["done", 2, 10, ""]);
 });

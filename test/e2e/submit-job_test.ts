@@ -1,11 +1,14 @@
 // SubmitJob refuses, with INVALID_ARGUMENT naming the option, any job it cannot run as asked: malformed
-// or unknown options, values outside the option table's bounds, and options beyond the fleet's policy
-// (the LAION_DL_LIMIT_* settings the fetchers enforce on every request).
+// or unknown options, values outside the option table's bounds, and options beyond the fleet's policy:
+// ingest's LAION_DL_LIMIT_* settings and those each running fetcher publishes (and enforces on every
+// request), whichever is stricter. `download --nats` is refused the same way.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { createClient, DEFAULT_MAX_MESSAGE_BYTES, GrpcStatus, loadContracts, type IngestServiceClient } from "@laion-dl/grpc";
 import { writeManifest } from "@laion-dl/manifest";
 import { startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
@@ -80,4 +83,30 @@ test("submit-job: a job within the policy is accepted, and its speed options do 
   const second = await submit(JSON.stringify({ output_folder: output(), timeout: 30, thread_count: 64, processes_count: 3 }));
   assert.ok("job_id" in first && "job_id" in second, JSON.stringify([first, second]));
   assert.equal(first.job_id, second.job_id);
+});
+
+test("submit-job: a fetcher's stricter published policy refuses the job at submit and in download --nats, until the fetcher stops", async () => {
+  // Ingest allows 30 s per download; this fetcher 20 s.
+  const fetcher = await startService("fetcher", { nats_url: nats.url, instance: "strict-1", limit_timeout: "20" });
+  try {
+    const message = /^timeout 25 exceeds the fleet's limit 20 \(LAION_DL_LIMIT_TIMEOUT of fetcher strict-1\)$/;
+    const refused = await submit(JSON.stringify({ output_folder: output(), timeout: 25 }));
+    assert.ok("code" in refused, `refused, not ${JSON.stringify(refused)}`);
+    assert.equal(refused.code, GrpcStatus.INVALID_ARGUMENT);
+    assert.match(refused.details, message);
+    // Within both: accepted.
+    assert.ok("job_id" in (await submit(JSON.stringify({ output_folder: output(), timeout: 20 }))));
+
+    const bin = join(import.meta.dirname, "..", "..", "bin", "laion-dl");
+    const flags = ["--url_list", manifest, "--input_format", "jsonl", "--output_folder", join(work, "cli"), "--timeout", "25"];
+    await assert.rejects(promisify(execFile)(bin, ["download", "--nats", nats.url, ...flags], { cwd: work }), (error: { code?: number; stderr?: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stderr ?? "", /^laion-dl: OptionError: timeout 25 exceeds the fleet's limit 20 \(LAION_DL_LIMIT_TIMEOUT of fetcher strict-1\)$/m);
+      return true;
+    });
+  } finally {
+    await fetcher.kill("SIGTERM");
+  }
+  // A fetcher that stopped withdraws its policy: ingest's own applies again.
+  assert.ok("job_id" in (await submit(JSON.stringify({ output_folder: output(), timeout: 25 }))));
 });
