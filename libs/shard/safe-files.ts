@@ -62,6 +62,7 @@ const ACTIONABLE: Readonly<Record<string, string>> = {
   EACCES: "permission denied",
   EPERM: "operation not permitted",
   EROFS: "read-only file system",
+  EFBIG: "file too large", // past the process's file-size limit (ulimit -f) or the file system's
 };
 
 /**
