@@ -4,7 +4,7 @@ import { checkManifest, type RequiredColumn } from "@laion-dl/manifest";
 import { DownloadInterrupted, runDownload, type DownloadSummary } from "@laion-dl/pipeline";
 import { startProgress } from "./progress.ts";
 import type { Metrics } from "@laion-dl/telemetry";
-import { metricsPortOption, withMetrics } from "./metrics-option.ts";
+import { metricsLingerOption, metricsPortOption, withMetrics } from "./metrics-option.ts";
 import { formatRate, formatSummary } from "./shard-lines.ts";
 import { createRunProgress } from "./run-progress.ts";
 
@@ -91,6 +91,7 @@ export async function download(options: DownloadOptions, output: ProgressOutput,
         onShardRedone(name, reason) {
           display.log(`shard ${name} - ${reason}; writing it again`);
         },
+        ...(metrics ? { metrics } : {}),
       },
       signal,
     );
@@ -134,18 +135,19 @@ export function downloadCommand(): Command {
     .addOption(new Option("--nats <url>", "run the job on a fleet (ingest here, assemblers elsewhere) instead of in this process"))
     .addOption(new Option("--progress_interval <seconds>", "seconds between progress lines when stdout is not a terminal").default("30"))
     .addOption(metricsPortOption())
-    .action(async ({ nats, progress_interval, metrics_port, ...values }: Record<string, unknown>) => {
+    .addOption(metricsLingerOption())
+    .action(async ({ nats, progress_interval, metrics_port, metrics_linger, ...values }: Record<string, unknown>) => {
       const options = downloadOptionsFrom(values, (line) => console.error(line));
       const output = stdoutProgress(progressIntervalOf(progress_interval));
       if (typeof nats !== "string") {
-        await withMetrics(metrics_port, (metrics) => untilInterrupted((signal) => download(options, output, signal, metrics)));
+        await withMetrics({ metrics_port, metrics_linger }, (metrics) => untilInterrupted((signal) => download(options, output, signal, metrics)));
         return;
       }
       await checkManifest(options.url_list, checkOptionsOf(options));
       // Loaded only here: an embedded download needs neither the NATS client nor the fleet's code.
       const { fleetDownload } = await import("./fleet-download.ts");
       // The fleet's services count the samples; this process's metrics are its own (CPU, memory).
-      const status = await withMetrics(metrics_port, () => fleetDownload(nats, options, output));
+      const status = await withMetrics({ metrics_port, metrics_linger }, () => fleetDownload(nats, options, output));
       if (status.state === "failed") throw new Error(`job ${status.jobId} failed: ${status.error}`);
     });
 }

@@ -2,6 +2,7 @@ import sharp from "sharp";
 import type { DownloadOptions } from "@laion-dl/config";
 import { createByteBudget, createFetcher, fetcherOptionsOf, type Fetcher } from "@laion-dl/fetch";
 import { keyLayout, outputFolder } from "@laion-dl/shard";
+import { timed, type StageMeters } from "@laion-dl/telemetry";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
 import { assemblyOptionsOf, transformOptionsOf } from "./job-adapters.ts";
 import { adjustWindow, createLimiter, type Limiter } from "./limiter.ts";
@@ -41,7 +42,7 @@ export interface EmbeddedStages {
  * holds little memory, so it must not keep a worker from its next image. Such downloads are still
  * bounded by the caller's samples-in-flight limit (thread_count) and by the fetcher's byte budget.
  */
-export function createEmbeddedStages(fetcher: Fetcher, transformOptions: TransformOptions, limits: EmbeddedStageLimits): EmbeddedStages {
+export function createEmbeddedStages(fetcher: Fetcher, transformOptions: TransformOptions, limits: EmbeddedStageLimits, meters?: StageMeters): EmbeddedStages {
   const imageWork = createLimiter(limits.imageWorkers);
   const bodyWindow = createLimiter(limits.maxDownloads);
   const bounds = { min: 4 * limits.imageWorkers, max: limits.maxDownloads, step: limits.imageWorkers };
@@ -64,7 +65,11 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
       const patience = setTimeout(leaveWindow, patienceMs);
       const started = performance.now();
       try {
-        const download = await fetcher.fetch(url);
+        const download = await timed(
+          meters?.fetches,
+          () => fetcher.fetch(url),
+          (done) => done.body.length,
+        );
         return {
           ...download,
           release: () => {
@@ -84,7 +89,7 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
     async transform(image) {
       await imageWork.acquire();
       try {
-        return await transformImage(image, transformOptions);
+        return await timed(meters?.transforms, () => transformImage(image, transformOptions));
       } finally {
         imageWork.release();
       }
@@ -93,8 +98,8 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
   return { stages, bodyWindow, imageWork, close: () => clearInterval(control) };
 }
 
-/** Everything a shard needs to be assembled in this process, stages called directly. */
-export function embeddedContext(options: DownloadOptions): { context: AssemblyContext; close(): Promise<void> } {
+/** Everything a shard needs to be assembled in this process, stages called directly (and timed by `meters`). */
+export function embeddedContext(options: DownloadOptions, meters?: StageMeters): { context: AssemblyContext; close(): Promise<void> } {
   // One image per libvips thread and many images at once beats many threads per image.
   sharp.cache(false);
   sharp.concurrency(1);
@@ -103,10 +108,15 @@ export function embeddedContext(options: DownloadOptions): { context: AssemblyCo
     maxConnectionsPerOrigin: options.thread_count,
     bodyBudget: createByteBudget(options.max_inflight_bytes),
   });
-  const embedded = createEmbeddedStages(fetcher, transformOptionsOf(options), {
-    imageWorkers: options.processes_count,
-    maxDownloads: options.thread_count,
-  });
+  const embedded = createEmbeddedStages(
+    fetcher,
+    transformOptionsOf(options),
+    {
+      imageWorkers: options.processes_count,
+      maxDownloads: options.thread_count,
+    },
+    meters,
+  );
   const folder = outputFolder(options.output_folder);
   const context: AssemblyContext = {
     outputDir: folder.root,

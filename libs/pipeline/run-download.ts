@@ -2,6 +2,7 @@ import { access, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DownloadOptions } from "@laion-dl/config";
 import { openManifest, type ManifestRow, type ResumePoint } from "@laion-dl/manifest";
+import type { Metrics } from "@laion-dl/telemetry";
 import {
   clearOutputFolder,
   keyLayout,
@@ -42,6 +43,8 @@ export interface DownloadHooks {
   onRowRead?(row: ManifestRow): void;
   /** Each sample once it is journaled; progress displays. */
   onSample?(sample: SampleOutcome): void;
+  /** Times the downloads and image transforms, in whichever thread runs them (`--metrics_port`). */
+  readonly metrics?: Metrics;
 }
 
 /** The run was stopped by its signal; journals keep what was fetched. */
@@ -73,7 +76,7 @@ async function downloadLocked(options: DownloadOptions, hooks: DownloadHooks, si
   await removeTempFiles(recordDir);
   await removeTempFiles(folder.workDir);
 
-  const runner = createShardRunner(options, hooks.onSample);
+  const runner = createShardRunner(options, hooks.onSample, hooks.metrics);
   const layout = keyLayout(options.number_sample_per_shard, options.oom_shard_count);
 
   const totals = { shards: 0, skippedShards: 0, count: 0, successes: 0, failedToDownload: 0, failedToResize: 0, downloadedBytes: 0, retries: 0 };

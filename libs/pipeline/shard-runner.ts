@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import type { DownloadOptions } from "@laion-dl/config";
+import type { Metrics } from "@laion-dl/telemetry";
 import type { SampleInput, SampleOutcome } from "./sample-processor.ts";
 import { assembleShard, type AssembledShard, type ShardAssembly } from "./shard-assembler.ts";
 import { embeddedContext } from "./embedded-stages.ts";
@@ -35,10 +36,11 @@ function startWorkerThread(workerData: unknown): Worker {
  * owning whole shards with its share of the download, image and byte budgets, so the per-image JS
  * work (HTTP, hashing, journal, tar and parquet) no longer runs on one thread. Bytes do not depend
  * on which worker wrote a shard: a shard's bytes depend only on its rows and the job's options.
+ * `metrics` gets the stages' timings, whichever thread runs them.
  */
-export function createShardRunner(options: DownloadOptions, onSample?: (sample: SampleOutcome) => void): ShardRunner {
+export function createShardRunner(options: DownloadOptions, onSample?: (sample: SampleOutcome) => void, metrics?: Metrics): ShardRunner {
   if (options.shard_workers <= 1) {
-    const embedded = embeddedContext(options);
+    const embedded = embeddedContext(options, metrics);
     const context = onSample ? { ...embedded.context, onSample } : embedded.context;
     return { assemble: (shardId, rows, signal) => assembleShard(context, shardId, rows, signal), openShards: 4, close: embedded.close };
   }
@@ -50,7 +52,7 @@ export function createShardRunner(options: DownloadOptions, onSample?: (sample: 
     processes_count: share(options.processes_count),
     max_inflight_bytes: Math.max(1 << 20, Math.floor(options.max_inflight_bytes / options.shard_workers)),
   };
-  const workers = Array.from({ length: options.shard_workers }, () => startWorker(workerOptions, onSample));
+  const workers = Array.from({ length: options.shard_workers }, () => startWorker(workerOptions, onSample, metrics));
   return {
     assemble(shardId, rows, signal) {
       const worker = workers.reduce((least, next) => (next.openShards < least.openShards ? next : least));
@@ -76,8 +78,8 @@ interface OpenShard {
   failed(error: Error): void;
 }
 
-function startWorker(options: DownloadOptions, onSample?: (sample: SampleOutcome) => void): ShardWorker {
-  const worker = startWorkerThread({ options, reportSamples: onSample !== undefined });
+function startWorker(options: DownloadOptions, onSample?: (sample: SampleOutcome) => void, metrics?: Metrics): ShardWorker {
+  const worker = startWorkerThread({ options, reportSamples: onSample !== undefined, reportMetrics: metrics !== undefined });
   const shards = new Map<number, OpenShard>();
   let crashed: Error | null = null;
   const post = (message: WorkerRequest) => worker.postMessage(message);
@@ -106,6 +108,10 @@ function startWorker(options: DownloadOptions, onSample?: (sample: SampleOutcome
   };
 
   worker.on("message", (message: WorkerReply) => {
+    if (message.type === "metrics") {
+      metrics?.addThreadSnapshot(worker.threadId, message.snapshot);
+      return;
+    }
     const shard = shards.get(message.shardId);
     if (message.type === "sample") {
       onSample?.(message.outcome);

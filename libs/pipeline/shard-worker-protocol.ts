@@ -1,6 +1,7 @@
 // Messages between the job's thread and a shard worker (see shard-runner.ts and shard-worker.ts).
 import type { SampleInput, SampleOutcome } from "./sample-processor.ts";
 import type { AssembledShard } from "./shard-assembler.ts";
+import type { StageSnapshot } from "@laion-dl/telemetry";
 
 export interface ErrorData {
   readonly name: string;
@@ -29,7 +30,8 @@ export type WorkerReply =
   | { readonly type: "consumed"; readonly shardId: number; readonly count: number }
   | { readonly type: "done"; readonly shardId: number; readonly shard: AssembledShard }
   | { readonly type: "failed"; readonly shardId: number; readonly error: ErrorData }
-  | { readonly type: "sample"; readonly shardId: number; readonly outcome: SampleOutcome };
+  | { readonly type: "sample"; readonly shardId: number; readonly outcome: SampleOutcome }
+  | { readonly type: "metrics"; readonly snapshot: StageSnapshot };
 
 export interface RowsRequest {
   readonly type: "pull";

@@ -1,15 +1,33 @@
 // A worker thread that assembles the shards its job thread hands it (see shard-runner.ts).
 import { parentPort, workerData } from "node:worker_threads";
 import type { DownloadOptions } from "@laion-dl/config";
+import { createThreadStageMeters } from "@laion-dl/telemetry";
 import { embeddedContext } from "./embedded-stages.ts";
 import type { SampleInput } from "./sample-processor.ts";
 import { assembleShard, type AssemblyContext } from "./shard-assembler.ts";
 import { errorData, errorOf, type RowsReply, type WorkerReply, type WorkerRequest } from "./shard-worker-protocol.ts";
 
+/** How often the stage metrics go to the job thread, which serves /metrics. */
+const METRICS_INTERVAL_MS = 1_000;
+
 const port = parentPort!;
-const { options, reportSamples } = workerData as { options: DownloadOptions; reportSamples: boolean };
-const { context } = embeddedContext(options);
+const { options, reportSamples, reportMetrics } = workerData as { options: DownloadOptions; reportSamples: boolean; reportMetrics: boolean };
+const meters = reportMetrics ? await createThreadStageMeters() : undefined;
+const { context } = embeddedContext(options, meters);
 const post = (message: WorkerReply) => port.postMessage(message);
+
+/**
+ * This thread's stage metrics so far, to the job thread: every second, and before a shard's end so
+ * that the job's totals hold its samples. A failed snapshot costs a scrape's freshness, not a shard.
+ */
+const postMetrics = (): Promise<void> =>
+  meters
+    ? meters.snapshot().then(
+        (snapshot) => post({ type: "metrics", snapshot }),
+        () => {},
+      )
+    : Promise.resolve();
+if (meters) setInterval(() => void postMetrics(), METRICS_INTERVAL_MS).unref();
 
 /** A shard's rows as they arrive from the job thread, asked for a batch at a time. */
 class RowFeed implements AsyncIterable<SampleInput> {
@@ -72,8 +90,8 @@ function assemble(shardId: number, rowBatch: number): void {
   );
   assembly.done
     .then(
-      (shard) => post({ type: "done", shardId, shard }),
-      (error: unknown) => post({ type: "failed", shardId, error: errorData(error) }),
+      (shard) => postMetrics().then(() => post({ type: "done", shardId, shard })),
+      (error: unknown) => postMetrics().then(() => post({ type: "failed", shardId, error: errorData(error) })),
     )
     .finally(() => {
       feeds.delete(shardId);

@@ -1,4 +1,4 @@
-import type { Registry } from "prom-client";
+import type { MetricObjectWithValues, MetricValue, Registry } from "prom-client";
 import { ERROR_CLASSES, errorClassOf, type ErrorClass } from "./error-class.ts";
 
 export type SampleStatus = "success" | "failed_to_download" | "failed_to_resize";
@@ -18,6 +18,20 @@ export function timed<T>(meter: StageMeter | undefined, work: () => Promise<T>, 
   return meter ? meter.time(work, bytesOf) : work();
 }
 
+/** The two stages' meters: downloads and image transforms. */
+export interface StageMeters {
+  readonly fetches: StageMeter;
+  readonly transforms: StageMeter;
+}
+
+/** A thread's stage metrics so far (cumulative), as prom-client's JSON: plain data a worker thread can post. */
+export type StageSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Stage meters of a thread that serves no /metrics (a shard worker); the thread that does reads them as snapshots. */
+export interface ThreadStageMeters extends StageMeters {
+  snapshot(): Promise<StageSnapshot>;
+}
+
 /** What a scrape reads from the process that owns it (work queue, host back-offs). */
 export type GaugeName = "shards_outstanding" | "host_backoffs";
 
@@ -26,10 +40,7 @@ export type GaugeName = "shards_outstanding" | "host_backoffs";
  * (and observe two histograms): prom-client reads the numbers when scraped, so the hot path builds
  * no label object and hashes no label set.
  */
-export interface Metrics {
-  readonly registry: Registry;
-  readonly fetches: StageMeter;
-  readonly transforms: StageMeter;
+export interface Metrics extends StageMeters {
   /** A sample's outcome, once journaled. */
   sampleDone(status: SampleStatus, errorMessage: string | null): void;
   /** A shard's files are in place; `bytes` is what was written (.tar + .parquet). */
@@ -40,6 +51,11 @@ export interface Metrics {
   /** A gRPC call this process served ended with `code` (grpc status code). */
   grpcCallEnded(method: string, code: number): void;
   natsReconnected(): void;
+  /**
+   * The latest snapshot of another thread's stage meters (`thread`: its id); a scrape adds the
+   * latest of each thread, ended ones included, to this thread's own.
+   */
+  addThreadSnapshot(thread: number, snapshot: StageSnapshot): void;
   /** Reads a gauge when scraped; a gauge nobody reads is not exported. */
   observe(gauge: GaugeName, read: () => number | Promise<number>): void;
   /** The exposition text and its content type, for `/metrics`. */
@@ -69,14 +85,12 @@ const GRPC_CODES = [
   "UNAUTHENTICATED",
 ];
 
-/** Loads prom-client only here: a process that serves no metrics does not pay for loading it. */
-export async function createMetrics(options: { defaultMetrics?: boolean } = {}): Promise<Metrics> {
-  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await import("prom-client");
-  const registry = new Registry();
-  const registers = [registry];
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+type PromClient = typeof import("prom-client");
 
-  /** A counter whose values are plain numbers kept here, one per label value, read on scrape. */
+/** Metric kinds whose values are plain numbers kept here and read by prom-client on scrape. */
+function plainMetrics({ Counter, Gauge }: PromClient, registry: Registry) {
+  const registers = [registry];
+  /** A counter with one plain number per label value. */
   const tally = <Value extends string>(name: string, help: string, label: string, values: readonly Value[]) => {
     const counts = new Map<Value, number>(values.map((value) => [value, 0]));
     new Counter({
@@ -119,9 +133,12 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
       },
     });
   };
+  return { tally, total, level };
+}
 
-  const samples = tally("laion_dl_samples_total", "Samples journaled, by status", "status", SAMPLE_STATUSES);
-  const failures = tally("laion_dl_sample_failures_total", "Failed samples, by kind of error_message", "error_class", ERROR_CLASSES);
+/** The fetch and transform meters, registered in `registry`. */
+function stageMetersIn(prom: PromClient, registry: Registry): StageMeters {
+  const { tally, total, level } = plainMetrics(prom, registry);
   interface StageNames {
     readonly finished: string;
     readonly duration: string;
@@ -131,7 +148,7 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
   const stageMeter = (names: StageNames, noun: string, buckets: number[]): StageMeter => {
     let inFlight = 0;
     const outcomes = tally(names.finished, `${noun}s finished, by outcome`, "outcome", ["ok", "failed"] as const);
-    const duration = new Histogram({ name: names.duration, help: `Seconds per ${noun.toLowerCase()}`, buckets, registers });
+    const duration = new prom.Histogram({ name: names.duration, help: `Seconds per ${noun.toLowerCase()}`, buckets, registers: [registry] });
     level(names.inFlight, `${noun}s in progress`, () => inFlight);
     const bytes = names.bytes ? total(names.bytes, `Bytes of the ${noun.toLowerCase()}s' bodies`) : { value: 0 };
     const finish = (startedAt: number, outcome: "ok" | "failed") => {
@@ -157,21 +174,50 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
       },
     };
   };
-  const fetches = stageMeter(
-    {
-      finished: "laion_dl_fetches_total",
-      duration: "laion_dl_fetch_duration_seconds",
-      inFlight: "laion_dl_downloads_in_flight",
-      bytes: "laion_dl_downloaded_bytes_total",
-    },
-    "Download",
-    FETCH_BUCKETS,
-  );
-  const transforms = stageMeter(
-    { finished: "laion_dl_transforms_total", duration: "laion_dl_transform_duration_seconds", inFlight: "laion_dl_transforms_in_flight" },
-    "Image transform",
-    TRANSFORM_BUCKETS,
-  );
+  return {
+    fetches: stageMeter(
+      {
+        finished: "laion_dl_fetches_total",
+        duration: "laion_dl_fetch_duration_seconds",
+        inFlight: "laion_dl_downloads_in_flight",
+        bytes: "laion_dl_downloaded_bytes_total",
+      },
+      "Download",
+      FETCH_BUCKETS,
+    ),
+    transforms: stageMeter(
+      { finished: "laion_dl_transforms_total", duration: "laion_dl_transform_duration_seconds", inFlight: "laion_dl_transforms_in_flight" },
+      "Image transform",
+      TRANSFORM_BUCKETS,
+    ),
+  };
+}
+
+/**
+ * Stage meters for a worker thread: the same families as a process's, in a registry of their own
+ * that nothing serves; the thread posts `snapshot()` to the thread that serves /metrics.
+ */
+export async function createThreadStageMeters(): Promise<ThreadStageMeters> {
+  const prom = await import("prom-client");
+  const registry = new prom.Registry();
+  const meters = stageMetersIn(prom, registry);
+  return { ...meters, snapshot: () => registry.getMetricsAsJSON() };
+}
+
+/** Loads prom-client only here: a process that serves no metrics does not pay for loading it. */
+export async function createMetrics(options: { defaultMetrics?: boolean } = {}): Promise<Metrics> {
+  const prom = await import("prom-client");
+  const { AggregatorRegistry, collectDefaultMetrics, Counter, Registry } = prom;
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const { tally, total, level } = plainMetrics(prom, registry);
+
+  const samples = tally("laion_dl_samples_total", "Samples journaled, by status", "status", SAMPLE_STATUSES);
+  const failures = tally("laion_dl_sample_failures_total", "Failed samples, by kind of error_message", "error_class", ERROR_CLASSES);
+  // Apart, so that a scrape adds other threads' snapshots of the same families to them.
+  const stageRegistry = new Registry();
+  const { fetches, transforms } = stageMetersIn(prom, stageRegistry);
+  const threadSnapshots = new Map<number, StageSnapshot>();
 
   const written = total("laion_dl_written_bytes_total", "Bytes of shard files written (.tar + .parquet)");
   const shardsDone = total("laion_dl_shards_done_total", "Shards written and recorded");
@@ -184,7 +230,7 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
     name: "laion_dl_grpc_server_handled_total",
     help: "gRPC calls served, by method and status code",
     labelNames: ["method", "code"],
-    registers,
+    registers: [registry],
     collect() {
       this.reset();
       for (const [key, count] of grpcCalls) {
@@ -200,7 +246,6 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
   };
 
   return {
-    registry,
     fetches,
     transforms,
     sampleDone(status, errorMessage) {
@@ -221,12 +266,17 @@ export async function createMetrics(options: { defaultMetrics?: boolean } = {}):
       grpcCalls.set(key, (grpcCalls.get(key) ?? 0) + 1);
     },
     natsReconnected: () => void reconnects.value++,
+    addThreadSnapshot(thread, snapshot) {
+      threadSnapshots.set(thread, snapshot);
+    },
     observe(gauge, read) {
       const [name, help] = gaugeHelp[gauge];
       level(name, help, read);
     },
     async exposition() {
-      return { contentType: registry.contentType, text: await registry.metrics() };
+      // prom-client's cluster aggregation, fed by threads: histogram buckets, counters and in-flight gauges add up.
+      const stages = AggregatorRegistry.aggregate<typeof registry.contentType>([await stageRegistry.getMetricsAsJSON(), ...threadSnapshots.values()]);
+      return { contentType: registry.contentType, text: await Registry.merge([registry, stages]).metrics() };
     },
   };
 }

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { ROBOTS_MESSAGE } from "@laion-dl/fetch";
 import { metricValue, scrapeMetrics } from "@laion-dl/testing";
 import { PIXEL_LIMIT_MESSAGE } from "@laion-dl/transform";
-import { createMetrics, errorClassOf, startMetricsServer, timed, type ErrorClass } from "./mod.ts";
+import { createMetrics, createThreadStageMeters, errorClassOf, startMetricsServer, timed, type ErrorClass } from "./mod.ts";
 
 test("metrics: /metrics serves what was counted, in Prometheus text a separate parser reads", async () => {
   const metrics = await createMetrics();
@@ -85,6 +85,39 @@ test("metrics: a gauge whose source fails keeps its last value and the scrape st
   assert.match((await metrics.exposition()).text, /laion_dl_shards_outstanding 5/);
   reachable = false;
   assert.match((await metrics.exposition()).text, /laion_dl_shards_outstanding 5/);
+});
+
+test("metrics: other threads' stage meters add up with this thread's in one scrape, their latest snapshot counted once", async () => {
+  const metrics = await createMetrics({ defaultMetrics: false });
+  const worker = await createThreadStageMeters();
+  const download = (bytes: number) => async () => ({ body: Buffer.alloc(bytes) });
+  const bodyBytes = (done: { body: Buffer }) => done.body.length;
+  await metrics.fetches.time(download(10), bodyBytes);
+  await worker.fetches.time(download(100), bodyBytes);
+  await assert.rejects(worker.transforms.time(() => Promise.reject(new Error("corrupt"))));
+  metrics.addThreadSnapshot(1, await worker.snapshot());
+  await worker.fetches.time(download(1_000), bodyBytes);
+  let releaseTransform!: () => void;
+  const transformInFlight = worker.transforms.time(() => new Promise<void>((resolve) => (releaseTransform = resolve)));
+  // A newer snapshot of the same thread replaces its older one.
+  metrics.addThreadSnapshot(1, await worker.snapshot());
+  const server = await startMetricsServer(metrics, { host: "127.0.0.1", port: 0 });
+  try {
+    const families = await scrapeMetrics(`http://127.0.0.1:${server.port}/metrics`);
+    const value = (name: string, labels?: Record<string, string>) => metricValue(families, name, labels);
+    assert.equal(value("laion_dl_fetch_duration_seconds"), 3);
+    assert.equal(value("laion_dl_fetches_total", { outcome: "ok" }), 3);
+    assert.equal(value("laion_dl_downloaded_bytes_total"), 1_110);
+    assert.equal(value("laion_dl_transform_duration_seconds"), 1);
+    assert.equal(value("laion_dl_transforms_total", { outcome: "failed" }), 1);
+    assert.equal(value("laion_dl_transforms_in_flight"), 1);
+    assert.equal(families.get("laion_dl_fetch_duration_seconds")?.type, "HISTOGRAM");
+    assert.equal(families.get("laion_dl_fetch_duration_seconds")!.metrics[0]!.buckets!["+Inf"], "3");
+  } finally {
+    releaseTransform();
+    await transformInFlight;
+    await server.close();
+  }
 });
 
 test("metrics: a port already taken fails the start with the port's error", async () => {

@@ -226,33 +226,73 @@ test("metrics: every service's /metrics, scraped during a fleet run, agrees with
   assert.ok(ingest.service.log.some((line) => line.event === "job_submitted" && line.jobId === jobId!));
 });
 
-test("metrics: `laion-dl download --metrics_port` serves /metrics while it runs", async () => {
-  const port = await freePort();
-  const output = join(work, "cli");
-  const flags = Object.entries({ url_list: manifest, ...jobOptions(output), thread_count: "4" }).flatMap(([name, value]) => [`--${name}`, value]);
-  const child = spawn(join(repoRoot, "bin", "laion-dl"), ["download", "--metrics_port", String(port), ...flags], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-  const seen: number[] = [];
-  for (let running = true; running;) {
-    running = child.exitCode === null;
-    const families = await scrapeMetrics(`http://127.0.0.1:${port}/metrics`).catch(() => null);
-    if (families) seen.push(metricValue(families, "laion_dl_samples_total"));
-    await sleep(100);
-  }
-  assert.equal(await exited, 0, stderr);
-  assert.match(stderr, new RegExp(`metrics on http://127.0.0.1:${port}/metrics`));
-  const stats = await statsOf(output);
-  assert.ok(
-    seen.some((count) => count > 0),
-    "a scrape during the run saw samples counted",
-  );
-  assert.deepEqual(
-    seen,
-    [...seen].sort((a, b) => a - b),
-    "the sample counter only grows",
-  );
-  assert.ok(seen.at(-1)! <= stats.count, "never more samples counted than the shards hold");
-  await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`), "the port is closed once the download ends");
-});
+// The stages run in the main thread (1) or in worker threads that post their meters to it (2).
+for (const shardWorkers of [1, 2]) {
+  test(`metrics: \`laion-dl download --metrics_port\` with ${shardWorkers} shard worker(s) serves the stages' metrics, during the run and after it`, async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const output = join(work, `cli-${shardWorkers}`);
+    const flags = Object.entries({ url_list: manifest, ...jobOptions(output), thread_count: "8", shard_workers: String(shardWorkers) }).flatMap(
+      ([name, value]) => [`--${name}`, value],
+    );
+    const child = spawn(join(repoRoot, "bin", "laion-dl"), ["download", "--metrics_port", String(port), "--metrics_linger", "120", ...flags], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    const seen: number[] = [];
+    let downloadsSeenInFlight = 0;
+    try {
+      // Scraped while it runs, until it says the run is over and lingers for a last scrape.
+      const deadline = Date.now() + 120_000;
+      while (!stderr.includes("the run is over")) {
+        assert.ok(child.exitCode === null && Date.now() < deadline, `the download ended without lingering: ${stderr}`);
+        const families = await scrapeMetrics(url).catch(() => null);
+        if (families) {
+          seen.push(metricValue(families, "laion_dl_fetch_duration_seconds"));
+          downloadsSeenInFlight = Math.max(downloadsSeenInFlight, metricValue(families, "laion_dl_downloads_in_flight"));
+        }
+        await sleep(50);
+      }
+      const families = await scrapeMetrics(url);
+      const value = (name: string, labels?: Record<string, string>) => metricValue(families, name, labels);
+      const stats = await statsOf(output);
+      assert.equal(stats.count, ROWS);
+      const downloaded = stats.successes + stats.failed_to_resize;
+      // Wherever the stages ran, their observations reached this scrape.
+      assert.equal(value("laion_dl_fetch_duration_seconds"), ROWS, "one latency observation per download");
+      assert.equal(value("laion_dl_fetches_total", { outcome: "ok" }), downloaded);
+      assert.equal(value("laion_dl_fetches_total", { outcome: "failed" }), stats.failed_to_download);
+      assert.equal(value("laion_dl_transform_duration_seconds"), downloaded, "one latency observation per transform");
+      assert.equal(value("laion_dl_transforms_total", { outcome: "ok" }), stats.successes);
+      assert.equal(value("laion_dl_transforms_total", { outcome: "failed" }), stats.failed_to_resize);
+      assert.ok(value("laion_dl_downloaded_bytes_total") > 0);
+      assert.equal(value("laion_dl_downloads_in_flight"), 0);
+      assert.equal(value("laion_dl_transforms_in_flight"), 0);
+      const bucketCounts = families.get("laion_dl_fetch_duration_seconds")!.metrics[0]!.buckets!;
+      assert.equal(bucketCounts["+Inf"], String(ROWS), "the +Inf bucket holds every observation");
+      for (const status of ["success", "failed_to_download", "failed_to_resize"] as const) {
+        assert.equal(value("laion_dl_samples_total", { status }), status === "success" ? stats.successes : stats[status], status);
+      }
+      assert.equal(value("laion_dl_shards_done_total"), stats.shards);
+      assert.equal(value("laion_dl_written_bytes_total"), stats.bytes);
+
+      assert.ok(
+        seen.some((count) => count > 0 && count < ROWS),
+        `a scrape during the run saw some downloads timed: ${seen.join(",")}`,
+      );
+      assert.ok(downloadsSeenInFlight > 0, "a scrape during the run saw downloads in flight");
+      assert.deepEqual(
+        seen,
+        [...seen].sort((a, b) => a - b),
+        "the histogram's count only grows",
+      );
+    } finally {
+      child.kill("SIGTERM"); // ends the lingering
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, new RegExp(`metrics on http://127.0.0.1:${port}/metrics`));
+    await assert.rejects(fetch(url), "the port is closed once the download ends");
+  });
+}
