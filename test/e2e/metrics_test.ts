@@ -232,7 +232,14 @@ for (const shardWorkers of [1, 2]) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/metrics`;
     const output = join(work, `cli-${shardWorkers}`);
-    const flags = Object.entries({ url_list: manifest, ...jobOptions(output), thread_count: "8", shard_workers: String(shardWorkers) }).flatMap(
+    // One download per shard takes 2.5 s: scrapes in the meantime see the worker threads' once-a-second
+    // snapshots with downloads in flight and part of the rows timed, however fast the rest is.
+    const cliManifest = join(work, `cli-${shardWorkers}.json`);
+    const slowOnePerShard = rows(fixture.baseUrl).map((row, i) =>
+      i % PER_SHARD === 1 ? { ...row, url: row.url.replace(fixture.baseUrl, `${fixture.baseUrl}/slow/2500`) } : row,
+    );
+    await writeManifest(cliManifest, slowOnePerShard, "json");
+    const flags = Object.entries({ url_list: cliManifest, ...jobOptions(output), thread_count: "8", shard_workers: String(shardWorkers) }).flatMap(
       ([name, value]) => [`--${name}`, value],
     );
     const child = spawn(join(repoRoot, "bin", "laion-dl"), ["download", "--metrics_port", String(port), "--metrics_linger", "120", ...flags], {
