@@ -1,6 +1,7 @@
 // Checks deploy/ without a cluster: every kustomization rendered by kubectl, every object validated
-// against the Kubernetes (and KEDA, Prometheus Operator) schemas, the references between objects,
-// the image's CMD run on this host with each Deployment's environment, and the Grafana dashboard.
+// against the Kubernetes (and KEDA, Prometheus Operator) schemas, unknown fields included, the
+// references between objects, the image's CMD run on this host with each Deployment's
+// environment, and the Grafana dashboard.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import { FETCHER_SPECS } from "@laion-dl/fetcher/config";
 import { INGEST_SPECS } from "@laion-dl/ingest/config";
 import { metricValue, scrapeMetrics, startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
 import { TRANSFORMER_SPECS } from "@laion-dl/transformer/config";
+import { fieldProblems, type TypedObject } from "../helpers/k8s-strict.ts";
 import { freePort, waitForHealth, type ServiceName, type ServiceProcess } from "../helpers/services.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
@@ -32,15 +34,15 @@ interface K8sObject {
 }
 
 /** Where each apiVersion's models live: kubernetes-models for the core API, its sister packages for CRDs. */
-const MODELS: Record<string, () => Promise<Record<string, unknown>>> = {
-  v1: () => import("kubernetes-models/v1"),
-  "apps/v1": () => import("kubernetes-models/apps/v1"),
-  "autoscaling/v2": () => import("kubernetes-models/autoscaling/v2"),
-  "policy/v1": () => import("kubernetes-models/policy/v1"),
-  "batch/v1": () => import("kubernetes-models/batch/v1"),
-  "networking.k8s.io/v1": () => import("kubernetes-models/networking.k8s.io/v1"),
-  "keda.sh/v1alpha1": () => import("@kubernetes-models/keda/keda.sh/v1alpha1"),
-  "monitoring.coreos.com/v1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1"),
+const MODELS: Record<string, string> = {
+  v1: "kubernetes-models/v1",
+  "apps/v1": "kubernetes-models/apps/v1",
+  "autoscaling/v2": "kubernetes-models/autoscaling/v2",
+  "policy/v1": "kubernetes-models/policy/v1",
+  "batch/v1": "kubernetes-models/batch/v1",
+  "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+  "keda.sh/v1alpha1": "@kubernetes-models/keda/keda.sh/v1alpha1",
+  "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
 };
 
 const SERVICE_SPECS: Record<ServiceName, readonly OptionSpec<string>[]> = {
@@ -105,9 +107,9 @@ test("deploy: every kustomization renders with kubectl kustomize and every objec
     assert.ok(objects.length > 0, dir);
     for (const object of objects) {
       const where = `${dir}: ${object.kind}/${object.metadata?.name}`;
-      const load = MODELS[object.apiVersion];
-      assert.ok(load, `${where}: no schema known for apiVersion ${object.apiVersion}`);
-      const Model = (await load())[object.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+      const module = MODELS[object.apiVersion];
+      assert.ok(module, `${where}: no schema known for apiVersion ${object.apiVersion}`);
+      const Model = ((await import(module)) as Record<string, unknown>)[object.kind] as (new (data: unknown) => { validate(): void }) | undefined;
       assert.ok(Model, `${where}: no schema for kind ${object.kind} in ${object.apiVersion}`);
       assert.doesNotThrow(() => new Model(object).validate(), where);
       if (object.kind !== "Namespace") assert.equal(object.metadata.namespace, "laion-dl", `${where} is in the laion-dl namespace`);
@@ -118,6 +120,27 @@ test("deploy: every kustomization renders with kubectl kustomize and every objec
   const broken = structuredClone(workloads(base).find((o) => o.metadata.name === "fetcher")!);
   broken.spec.template.spec.containers[0].ports[0].containerPort = "grpc";
   assert.throws(() => new Deployment(broken as never).validate(), /containerPort/);
+});
+
+/** Every rendered object with its model, for the unknown-field check. */
+const typedObjects = (dir: string, objects: K8sObject[]): TypedObject[] =>
+  objects.map((object) => ({ where: `${dir}: ${object.kind}/${object.metadata.name}`, module: MODELS[object.apiVersion]!, kind: object.kind, object }));
+
+test("deploy: no rendered object has a field its schema does not know (a misspelled field fails, named by its path)", async () => {
+  assert.deepEqual(fieldProblems([...rendered].flatMap(([dir, objects]) => typedObjects(dir, objects))), []);
+  // The schemas' validators above let an unknown field through; this check does not.
+  const broken = structuredClone(workloads(base).find((o) => o.metadata.name === "fetcher")!);
+  const container = broken.spec.template.spec.containers[0];
+  container.livenessProbee = container.livenessProbe;
+  delete container.livenessProbe;
+  const { Deployment } = await import("kubernetes-models/apps/v1");
+  assert.doesNotThrow(() => new Deployment(broken as never).validate(), "kubernetes-models' validation alone accepts the misspelling");
+  const problems = fieldProblems(typedObjects("base", [broken]));
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(
+    problems[0]!,
+    /^base: Deployment\/fetcher: spec\.template\.spec\.containers\[0\]\.livenessProbee: .*'"livenessProbee"' does not exist in type 'IContainer'/,
+  );
 });
 
 test("deploy: Services, probes, autoscalers, budgets and monitors point at what exists", () => {
