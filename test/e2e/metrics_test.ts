@@ -284,6 +284,17 @@ for (const shardWorkers of [1, 2]) {
       }
       assert.equal(value("laion_dl_shards_done_total"), stats.shards);
       assert.equal(value("laion_dl_written_bytes_total"), stats.bytes);
+      // The dashboard's panels on samples, stages and bytes draw a CLI run too: every family they query is served.
+      const dashboard = JSON.parse(await readFile(join(repoRoot, "deploy", "grafana", "laion-dl.json"), "utf8")) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
+      const panels = dashboard.panels.filter(({ title }) => /throughput|success rate|failures by kind|in flight|latency|bytes|by outcome/i.test(title));
+      assert.equal(panels.length, 7, panels.map(({ title }) => title).join(", "));
+      for (const { title, targets } of panels) {
+        for (const [, name] of targets.flatMap(({ expr }) => [...expr.matchAll(/\b(laion_dl_[a-z_]+?)(?:_bucket)?\b/g)])) {
+          assert.ok(families.has(name!), `${title}: the CLI serves no ${name}`);
+        }
+      }
 
       assert.ok(
         seen.some((count) => count > 0 && count < ROWS),
