@@ -1,5 +1,7 @@
 // Issue #13's findings, each tried again the way it was found, against real services on loopback:
-// every case is now refused or handled. (TLS, mutual TLS and the token: mtls_test.ts.)
+// every case is now refused or handled. Elsewhere: TLS, mutual TLS, the token and the health-only
+// port in mtls_test.ts; NATS credentials in nats-auth_test.ts; 64 gzip bombs through the CLI in
+// gzip-bombs_test.ts; a write failing while later shards download, through the CLI, in write-failure_test.ts.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
@@ -7,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { parseDownloadOptions, stageOptionsOf } from "@laion-dl/config";
+import { DOWNLOAD_OPTION_SPECS, parseDownloadOptions, stageOptionsOf } from "@laion-dl/config";
 import {
   createClient,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -102,6 +104,7 @@ describe("security: SubmitJob only reads and writes inside LAION_DL_DATA_ROOT an
     ],
     ["a directory as manifest_path", async () => [work, { output_folder: join(work, "out-dir") }]],
     ["malformed options_json", async () => [manifest, "{ not json"]],
+    ["an unknown option key", async () => [manifest, { output_folder: join(work, "out-unknown"), image_sise: 224 }]],
     // Finding 4: unbounded options that poisoned the fleet (the bounds are the option table's).
     ...(
       [
@@ -116,6 +119,16 @@ describe("security: SubmitJob only reads and writes inside LAION_DL_DATA_ROOT an
       `${name} ${value}`,
       async () => [manifest, { output_folder: join(work, `out-${name}`), input_format: "json", [name]: value }],
     ]),
+    // And every numeric option of the table past each of its bounds (an infinite maximum, as
+    // img2dataset's max_image_area, is no bound).
+    ...DOWNLOAD_OPTION_SPECS.flatMap((spec) => {
+      const bounds = spec as { min?: number; max?: number };
+      const past = [bounds.min === undefined ? [] : [bounds.min - 1], Number.isFinite(bounds.max) ? [bounds.max! * 2] : []].flat();
+      return past.map((value): [string, () => Promise<[string, Record<string, unknown>]>] => [
+        `${spec.name} ${value} (bounds ${bounds.min ?? "-"} to ${bounds.max ?? "-"})`,
+        async () => [manifest, { output_folder: join(work, `out-${spec.name}`), input_format: "json", [spec.name]: value }],
+      ]);
+    }),
   ];
   for (const [name, request] of cases) {
     test(`security: SubmitJob with ${name} is INVALID_ARGUMENT`, async () => {
@@ -176,6 +189,24 @@ test("security: a padded pixel bomb (16384x1 PNG bordered to 16384 px) is refuse
     const started = Date.now();
     await assert.rejects(stages.transform(strip), { name: "TransformFailure", message: "image exceeds pixel limit" });
     assert.ok(Date.now() - started < 5_000, "refused from the header, before any canvas is built");
+  } finally {
+    await stages.close();
+  }
+});
+
+test("security: a fetcher whose policy allows private addresses still refuses them for a job that does not (finding 1, open proxy)", async () => {
+  const job = embedded(join(work, "unused"), { allow_private_network: false });
+  const stages = createRemoteStages({
+    fetcherAddresses: fetcher.address,
+    transformerAddresses: transformer.address,
+    transform: stageOptionsOf("transform", job),
+    fetch: stageOptionsOf("fetch", job),
+  });
+  const target = imagePath({ kind: "photo", format: "jpg", width: 32, height: 32, seed: 7 });
+  const requests = fixture.requestCount(target);
+  try {
+    await assert.rejects(stages.fetch(`${fixture.baseUrl}${target}`), { message: "blocked private address" });
+    assert.equal(fixture.requestCount(target), requests, "no request reached the loopback server");
   } finally {
     await stages.close();
   }
