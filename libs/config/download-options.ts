@@ -212,11 +212,13 @@ export const DOWNLOAD_OPTION_SPECS = [
   {
     name: "max_inflight_bytes",
     kind: "int",
-    default: 192 * MiB,
+    // Web-sized bodies (~0.3 MB) use ~30 MB of it at full speed; 64 gzip bombs at once peaked the
+    // CLI at 385-406 MiB with 192 MiB here, over the 400 MB a small pod may have.
+    default: 128 * MiB,
     min: MiB,
     max: 65_536 * MiB,
     effect: "speed",
-    help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 192 MiB)",
+    help: "body bytes held at once, downloading or waiting for an image worker; downloads past it wait for room (default 128 MiB)",
   },
   {
     name: "timeout",
