@@ -1,29 +1,44 @@
 // Parity matrix: for every option that shapes bytes, one non-default value, the embedded run and the
 // fleet run of the same manifest give byte-identical .tar and .parquet. The rows include what a stage
 // can get wrong on its own: an EXIF-rotated JPEG, a JPEG with EXIF tags, an alpha PNG, an animated
-// WebP, a redirect, X-Robots-Tag for our token and for everyone, and a wide image.
+// WebP, a redirect, X-Robots-Tag for our token and for everyone, and a wide image. The HTTP options
+// timeout, retries and ignore_ssl_certificate are shown on a manifest of their own, whose rows each
+// run pays for: an answer slower than the case's timeout, a URL down for its first request, and an
+// https server with a self-signed certificate made by the test.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import sharp from "sharp";
 import { DOWNLOAD_OPTION_SPECS, parseDownloadOptions, type OptionSpec } from "@laion-dl/config";
 import { writeManifest } from "@laion-dl/manifest";
 import { runDownload } from "@laion-dl/pipeline";
 import { imagePath, startFixtureServer, startNatsServer, type FixtureServer, type NatsServerProcess } from "@laion-dl/testing";
 import { startFleet, type Fleet } from "../helpers/fleet.ts";
-import { outputDigests } from "../helpers/shards.ts";
+import { outputDigests, readParquetRows } from "../helpers/shards.ts";
 
 let nats: NatsServerProcess;
 let fixture: FixtureServer;
 let origin: Server;
+let secure: Server;
 let fleet: Fleet;
 let work: string;
 let manifest: string;
+let httpManifest: string;
 let defaults: Record<string, string>;
+/** Requests for /flaky-once.jpg since the current run started: the first one is answered 500. */
+let flakyRequests = 0;
+
+/** The options shown on the HTTP manifest's rows. */
+const HTTP_CASES = new Set(["timeout", "retries", "ignore_ssl_certificate"]);
+/** The slow row's answer comes after this long: within the default timeout (10 s), beyond the case's (1 s). */
+const SLOW_MS = 2_000;
 
 /** Images the fixture server does not render, served as they are by a plain HTTP server on 127.0.0.1. */
 async function specialImages(): Promise<Map<string, Buffer>> {
@@ -57,12 +72,22 @@ before(async () => {
   fixture = await startFixtureServer();
   const images = await specialImages();
   origin = createServer((request, response) => {
-    const body = images.get(request.url ?? "");
+    if (request.url === "/flaky-once.jpg" && ++flakyRequests === 1) return void response.writeHead(500).end();
+    const body = images.get(request.url === "/flaky-once.jpg" ? "/exif-tags.jpg" : (request.url ?? ""));
     response.writeHead(body ? 200 : 404, { "content-type": "application/octet-stream" }).end(body);
   }).listen(0, "127.0.0.1");
   await new Promise((resolve) => origin.once("listening", resolve));
   const special = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
   work = await mkdtemp(join(tmpdir(), "laion-dl-parity-"));
+  const [key, cert] = [join(work, "self-signed.key"), join(work, "self-signed.pem")];
+  await promisify(execFile)("openssl", [
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert],
+    ...["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+  ]);
+  secure = createHttpsServer({ key: await readFile(key), cert: await readFile(cert) }, (request, response) => {
+    response.writeHead(200, { "content-type": "image/jpeg" }).end(images.get("/exif-rotated.jpg"));
+  }).listen(0, "127.0.0.1");
+  await new Promise((resolve) => secure.once("listening", resolve));
   manifest = join(work, "rows.json");
   const photo = imagePath({ kind: "photo", seed: 41, width: 120, height: 80, format: "jpg" });
   const rows = [
@@ -78,6 +103,14 @@ before(async () => {
     `${fixture.baseUrl}${photo}`,
   ].map((url, i) => ({ url, text: `caption ${i}`, link: url, similarity: i / 10 }));
   await writeManifest(manifest, rows, "json");
+  httpManifest = join(work, "http-rows.json");
+  const httpRows = [
+    `${fixture.baseUrl}/slow/${SLOW_MS}${photo}`,
+    `${special}/flaky-once.jpg`,
+    `https://127.0.0.1:${(secure.address() as AddressInfo).port}/self-signed.jpg`,
+    `${fixture.baseUrl}${photo}`,
+  ].map((url, i) => ({ url, text: `http caption ${i}`, link: url, similarity: i / 10 }));
+  await writeManifest(httpManifest, httpRows, "json");
   defaults = { input_format: "json", caption_col: "text", number_sample_per_shard: "6", image_size: "64", allow_private_network: "True" };
   fleet = await startFleet(nats.url, { policy: { limit_ignore_ssl_certificate: "True" } });
 });
@@ -86,6 +119,7 @@ after(async () => {
   await fleet?.stop();
   await fixture?.close();
   origin?.close();
+  secure?.close();
   await nats?.stop();
   await rm(work, { recursive: true, force: true });
 });
@@ -115,7 +149,7 @@ const CASES: Readonly<Record<string, Record<string, string>>> = {
   compute_hash: { compute_hash: "md5" },
   verify_hash: { verify_hash: "[link,sha256]" },
   extract_exif: { extract_exif: "False" },
-  timeout: { timeout: "3" },
+  timeout: { timeout: "1" },
   retries: { retries: "1" },
   max_response_bytes: { max_response_bytes: "5000" },
   max_redirects: { max_redirects: "1" },
@@ -130,16 +164,23 @@ test("parity: the matrix covers every option that shapes bytes", () => {
   assert.deepEqual(Object.keys(CASES).sort(), shaping.sort());
 });
 
-async function bothModes(name: string, options: Record<string, string>): Promise<{ embedded: Record<string, string>; fleet: Record<string, string> }> {
+async function bothModes(
+  name: string,
+  options: Record<string, string>,
+  rows = manifest,
+): Promise<{ embedded: Record<string, string>; fleet: Record<string, string> }> {
   const embedded = join(work, `${name}-embedded`);
   const onFleet = join(work, `${name}-fleet`);
-  await runDownload(parseDownloadOptions({ url_list: manifest, ...options, output_folder: embedded }));
-  const status = await fleet.waitForJob(await fleet.submit(manifest, { ...options, output_folder: onFleet }));
+  flakyRequests = 0;
+  await runDownload(parseDownloadOptions({ url_list: rows, ...options, output_folder: embedded }));
+  flakyRequests = 0;
+  const status = await fleet.waitForJob(await fleet.submit(rows, { ...options, output_folder: onFleet }));
   assert.equal(status.state, "done", `${name}: ${status.error}`);
   return { embedded: await outputDigests(embedded), fleet: await outputDigests(onFleet) };
 }
 
 let reference: Record<string, string>;
+let httpReference: Record<string, string>;
 
 test("parity: default options", async () => {
   const { embedded, fleet } = await bothModes("defaults", defaults);
@@ -147,13 +188,28 @@ test("parity: default options", async () => {
   reference = embedded;
 });
 
+test("parity: default options on the slow, flaky and https rows", async () => {
+  const { embedded, fleet } = await bothModes("http-defaults", defaults, httpManifest);
+  assert.deepEqual(fleet, embedded);
+  httpReference = embedded;
+  // Each row does what the cases need: the slow answer arrives, the flaky URL and the self-signed server fail.
+  const rows = await readParquetRows(join(work, "http-defaults-fleet"));
+  assert.deepEqual(
+    rows.map((row) => row.status),
+    ["success", "failed_to_download", "failed_to_download", "success"],
+  );
+  assert.equal(rows[1]!.error_message, "HTTP Error 500: Internal Server Error");
+  assert.equal(rows[2]!.error_message, "TLS error (DEPTH_ZERO_SELF_SIGNED_CERT)");
+});
+
 for (const [name, change] of Object.entries(CASES)) {
   test(`parity: ${name} ${Object.values(change)[0]}`, async () => {
-    const { embedded, fleet } = await bothModes(name, { ...defaults, ...change });
+    const http = HTTP_CASES.has(name);
+    const { embedded, fleet } = await bothModes(name, { ...defaults, ...change }, http ? httpManifest : manifest);
     assert.deepEqual(fleet, embedded, `${name}: the fleet's bytes differ from the embedded run's`);
-    // These rows cannot show the rest (no slow, flaky or https row; link holds the url): parity only.
-    if (!["input_format", "url_col", "timeout", "retries", "ignore_ssl_certificate"].includes(name)) {
-      assert.notDeepEqual(embedded, reference, `${name} changes the output`);
+    // JSON is detected whatever input_format says, and link holds the url: these two show parity only.
+    if (!["input_format", "url_col"].includes(name)) {
+      assert.notDeepEqual(embedded, http ? httpReference : reference, `${name} changes the output`);
     }
   });
 }
