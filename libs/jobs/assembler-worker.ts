@@ -95,6 +95,8 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
   const take = (lease: WorkLease): void => {
     const { jobId, shardId } = lease.unit;
     if (lease.deliveryCount > 1) metrics?.shardRedelivered();
+    // The last line of an assembler that dies on a shard: which shard, and how often it was tried.
+    options.log("shard_taken", { jobId, shardId, delivery: lease.deliveryCount });
     const abort = new AbortController();
     const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
     let assembly: ShardAssembly | undefined;

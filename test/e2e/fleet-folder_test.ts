@@ -132,3 +132,17 @@ test("fleet folder: incremental_mode overwrite starts the folder afresh, as the 
   await runDownload(parseDownloadOptions({ url_list: manifest, ...smaller, output_folder: smallerReference }));
   assert.deepEqual(await outputDigests(output), await outputDigests(smallerReference));
 });
+
+test("fleet folder: the fleet's run of a folder the CLI wrote skips every verified shard", async () => {
+  const output = join(work, "cli-written");
+  const written = await runDownload(parseDownloadOptions({ url_list: manifest, ...job(output) }));
+  assert.equal(written.shards, 3);
+  const inodes = await shardInodes(output);
+  const digests = await outputDigests(output);
+  const before = fixture.requestCount();
+  const status = await fleet.waitForJob(await fleet.submit(manifest, job(output)));
+  assert.deepEqual([status.state, status.shards_done, status.samples_done, status.error], ["done", 3, ROWS, ""]);
+  assert.equal(fixture.requestCount() - before, 0, "no row is fetched again");
+  assert.deepEqual(await shardInodes(output), inodes, "no file is written again");
+  assert.deepEqual(await outputDigests(output), digests);
+});

@@ -3,6 +3,8 @@
 // the error (in GetJob and in `download --nats`), and the jobs after it still run. The poison here is
 // a policy tightened after the jobs were accepted: the fetchers, restarted with a 5 s limit, refuse
 // every request of the jobs that asked for 10 s, while a new job asking for 10 s is refused at once.
+// A shard whose assembler dies on it each time (an OOM kill or a native crash on one of its images)
+// is parked too, when taken after twice the bounded deliveries, instead of being redelivered forever.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -22,6 +24,16 @@ const services: ServiceProcess[] = [];
 let client: IngestServiceClient;
 let work: string;
 let manifest: string;
+let fetcherPort: number;
+let transformer: ServiceProcess;
+const allowLocal = () => ({ nats_url: nats.url, limit_allow_private_network: "True" });
+const assemblerSettings = () => ({
+  nats_url: nats.url,
+  fetcher_addresses: `127.0.0.1:${fetcherPort}`,
+  transformer_addresses: transformer.address,
+  ack_wait_ms: "3000",
+  grace_ms: "5000",
+});
 
 const job = (output: string, timeout: string) => ({
   input_format: "json",
@@ -42,6 +54,11 @@ before(async () => {
     Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.baseUrl}${imagePath({ kind: "photo", seed: 900 + i, width: 40, height: 30, format: "jpg" })}` })),
     "json",
   );
+  fetcherPort = await freePort();
+  const fetcher = await started("fetcher", allowLocal(), { port: fetcherPort });
+  transformer = await started("transformer", { nats_url: nats.url, fetcher_addresses: fetcher.address });
+  const ingest = await started("ingest", allowLocal());
+  client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
 });
 
 after(async () => {
@@ -60,8 +77,8 @@ const started = async (...args: Parameters<typeof startService>) => {
 
 const call = <Response>(invoke: (callback: (error: Error | null, response?: Response) => void) => void) =>
   new Promise<Response>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response!))));
-const submit = async (options: Record<string, unknown>) =>
-  (await call<{ job_id: string }>((cb) => client.SubmitJob({ manifest_path: manifest, options_json: JSON.stringify(options) }, cb))).job_id;
+const submit = async (options: Record<string, unknown>, rows = manifest) =>
+  (await call<{ job_id: string }>((cb) => client.SubmitJob({ manifest_path: rows, options_json: JSON.stringify(options) }, cb))).job_id;
 
 async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus__Output> {
   const deadline = Date.now() + timeoutMs;
@@ -74,13 +91,6 @@ async function waitForJob(jobId: string, timeoutMs = 120_000): Promise<JobStatus
 }
 
 test("poison: shards failing on every delivery are parked after 5, their jobs fail naming them (GetJob, download --nats), and the next job completes", async () => {
-  const allowLocal = { nats_url: nats.url, limit_allow_private_network: "True" };
-  const fetcherPort = await freePort();
-  const fetcher = await started("fetcher", allowLocal, { port: fetcherPort });
-  const transformer = await started("transformer", { nats_url: nats.url, fetcher_addresses: fetcher.address });
-  const ingest = await started("ingest", allowLocal);
-  client = createClient<IngestServiceClient>((await loadContracts()).ingest, ingest.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
-
   // Accepted while every fetcher allows 10 s; no assembler runs yet.
   const poisoned = await submit(job(join(work, "poisoned"), "10"));
   const bin = join(import.meta.dirname, "..", "..", "bin", "laion-dl");
@@ -94,21 +104,15 @@ test("poison: shards failing on every delivery are parked after 5, their jobs fa
   await waitFor(() => /2 queued for the fleet/.test(stdout), 60_000).catch(() => assert.fail(`download --nats did not queue its shards: ${stdout}${stderr}`));
 
   // The fetcher is restarted with a 5 s limit: a job asking for 10 s is now refused at submit.
-  await fetcher.kill("SIGTERM");
-  await started("fetcher", { ...allowLocal, limit_timeout: "5" }, { port: fetcherPort });
+  await services.find((service) => service.name === "fetcher")!.kill("SIGTERM");
+  await started("fetcher", { ...allowLocal(), limit_timeout: "5" }, { port: fetcherPort });
   await assert.rejects(submit(job(join(work, "refused"), "10")), (error: { code?: number; details?: string }) => {
     assert.equal(error.code, GrpcStatus.INVALID_ARGUMENT);
     assert.match(error.details ?? "", /^timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT of fetcher /);
     return true;
   });
   const next = await submit(job(join(work, "next"), "5"));
-  await started("assembler", {
-    nats_url: nats.url,
-    fetcher_addresses: `127.0.0.1:${fetcherPort}`,
-    transformer_addresses: transformer.address,
-    ack_wait_ms: "3000",
-    grace_ms: "5000",
-  });
+  const assembler = await started("assembler", assemblerSettings());
 
   const parked =
     /shard [01] parked after 5 deliveries: RemoteStageError: .*refused by the fetcher: timeout 10 exceeds the fleet's limit 5 \(LAION_DL_LIMIT_TIMEOUT\)$/;
@@ -121,4 +125,41 @@ test("poison: shards failing on every delivery are parked after 5, their jobs fa
 
   const done = await waitForJob(next);
   assert.deepEqual([done.state, done.shards_done, done.samples_done, done.error], ["done", 2, 10, ""]);
+  await assembler.kill("SIGTERM");
+});
+
+test("poison: a shard its assemblers die on each time is parked when taken after 2 x max_deliveries, and the next job completes", async () => {
+  const maxDeliveries = 2;
+  // Answers take 3 s, so no assembler finishes the shard before it is killed.
+  const slowManifest = join(work, "slow-rows.json");
+  await writeManifest(
+    slowManifest,
+    Array.from({ length: 5 }, (_, i) => ({
+      url: `${fixture.baseUrl}/slow/3000${imagePath({ kind: "photo", seed: 950 + i, width: 40, height: 30, format: "jpg" })}`,
+    })),
+    "json",
+  );
+  const crashing = await submit(job(join(work, "crashing"), "5"), slowManifest);
+  const settings = { ...assemblerSettings(), ack_wait_ms: "1500", max_deliveries: String(maxDeliveries) };
+  // The test plays the kernel's OOM killer (SIGKILL as the assembler takes the shard) and the
+  // orchestrator (another assembler in its place); JetStream redelivers once the ack wait passes.
+  let taken: Record<string, unknown> | undefined;
+  let assembler: ServiceProcess;
+  for (;;) {
+    assembler = await started("assembler", settings);
+    const log = assembler.log;
+    await waitFor(() => (taken = log.find((line) => line.event === "shard_taken" && line.jobId === crashing)) !== undefined, 60_000);
+    if (Number(taken!.delivery) > 2 * maxDeliveries) break;
+    await assembler.kill("SIGKILL");
+  }
+  const parked = await waitForJob(crashing);
+  assert.equal(parked.state, "failed");
+  assert.equal(parked.error, "shard 0 parked after 5 deliveries: PoisonShard: delivered 5 times without finishing (its assemblers stopped or died on it)");
+  assert.ok(
+    assembler.log.some((line) => line.event === "shard_parked" && line.jobId === crashing),
+    "the assembler that took it last parked it",
+  );
+
+  const next = await waitForJob(await submit(job(join(work, "after-crashes"), "5")));
+  assert.deepEqual([next.state, next.shards_done, next.samples_done, next.error], ["done", 2, 10, ""]);
 });
