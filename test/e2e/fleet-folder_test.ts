@@ -3,7 +3,7 @@
 // retry-failed work on it; and the fleet counts a shard done only while its files verify, so a
 // job resubmitted after its folder was deleted is downloaded again.
 import assert from "node:assert/strict";
-import { access, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -92,17 +92,27 @@ test("fleet folder: job file and checksum records are written; an embedded rerun
   assert.deepEqual(await outputDigests(output), await outputDigests(reference));
 });
 
-/** The inode of each shard file: a file written again (renamed into place) gets a new one. */
-async function shardInodes(folder: string): Promise<Record<string, number>> {
+const LONG_AGO = new Date("2000-01-01T00:00:00Z");
+
+/** Dates every shard file back to 2000: a file written again afterwards has a recent mtime. */
+async function backdateShardFiles(folder: string): Promise<string[]> {
   const names = (await readdir(folder)).filter((name) => name.endsWith(".tar") || name.endsWith(".parquet")).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await stat(join(folder, name))).ino] as const)));
+  await Promise.all(names.map((name) => utimes(join(folder, name), LONG_AGO, LONG_AGO)));
+  return names;
+}
+
+/** Shard files (.tar, .parquet) whose mtime is still the backdated one. */
+async function untouchedShardFiles(folder: string): Promise<string[]> {
+  const names = (await readdir(folder)).filter((name) => name.endsWith(".tar") || name.endsWith(".parquet")).sort();
+  const untouched = await Promise.all(names.map(async (name) => ((await stat(join(folder, name))).mtimeMs === LONG_AGO.getTime() ? name : null)));
+  return untouched.filter((name) => name !== null);
 }
 
 test("fleet folder: incremental_mode overwrite starts the folder afresh, as the embedded mode does, whatever the fleet recorded", async () => {
   const output = join(work, "overwritten");
   const jobId = await fleet.submit(manifest, job(output));
   assert.equal((await fleet.waitForJob(jobId)).state, "done");
-  const firstInodes = await shardInodes(output);
+  const shardFiles = await backdateShardFiles(output);
   await writeFile(join(output, "left-by-someone.txt"), "not the job's");
 
   // The same job again with overwrite: same identity, but no shard record or file of the first run is kept.
@@ -111,9 +121,8 @@ test("fleet folder: incremental_mode overwrite starts the folder afresh, as the 
   let status = await fleet.waitForJob(jobId);
   assert.deepEqual([status.state, status.shards_done, status.samples_done, status.error], ["done", 3, ROWS, ""]);
   assert.equal(fixture.requestCount() - before, ROWS, "every row is fetched again");
-  const inodes = await shardInodes(output);
-  assert.deepEqual(Object.keys(inodes), Object.keys(firstInodes));
-  for (const name of Object.keys(inodes)) assert.notEqual(inodes[name], firstInodes[name], `${name} is written again`);
+  assert.equal(shardFiles.length, 6);
+  assert.deepEqual(await untouchedShardFiles(output), [], "every shard file is written again");
   await assert.rejects(access(join(output, "left-by-someone.txt")), "the folder was emptied");
   const reference = join(work, "overwrite-embedded");
   await runDownload(parseDownloadOptions({ url_list: manifest, ...job(reference) }));
@@ -137,12 +146,12 @@ test("fleet folder: the fleet's run of a folder the CLI wrote skips every verifi
   const output = join(work, "cli-written");
   const written = await runDownload(parseDownloadOptions({ url_list: manifest, ...job(output) }));
   assert.equal(written.shards, 3);
-  const inodes = await shardInodes(output);
+  const shardFiles = await backdateShardFiles(output);
   const digests = await outputDigests(output);
   const before = fixture.requestCount();
   const status = await fleet.waitForJob(await fleet.submit(manifest, job(output)));
   assert.deepEqual([status.state, status.shards_done, status.samples_done, status.error], ["done", 3, ROWS, ""]);
   assert.equal(fixture.requestCount() - before, 0, "no row is fetched again");
-  assert.deepEqual(await shardInodes(output), inodes, "no file is written again");
+  assert.deepEqual(await untouchedShardFiles(output), shardFiles, "no file is written again");
   assert.deepEqual(await outputDigests(output), digests);
 });
