@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./channel-options.ts";
@@ -9,6 +12,8 @@ import type { HealthClient } from "./generated/grpc/health/v1/Health.ts";
 import type { HealthCheckResponse__Output } from "./generated/grpc/health/v1/HealthCheckResponse.ts";
 import type { FetchServiceClient } from "./generated/laion_dl/v1/FetchService.ts";
 import { startGrpcServer, type GrpcServer } from "./server.ts";
+import { readTransportSecurity } from "./transport-security.ts";
+import { createTestCertificates } from "@laion-dl/testing";
 import { callStream, echoFetch, type FetchStream } from "./test-helpers.ts";
 
 const options = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
@@ -60,6 +65,40 @@ test("grpc: health is NOT_SERVING at start, SERVING after setServing, NOT_SERVIN
     assert.equal(await server.shutdown(3000), "graceful", "shutdown again returns the same result");
   } finally {
     health.close();
+    await server.shutdown(100);
+  }
+});
+
+test("grpc: the health-only port answers the same statuses in plaintext beside a TLS server, serves nothing else, and closes with it", async (t) => {
+  const contracts = await loadContracts();
+  const dir = await mkdtemp(join(tmpdir(), "laion-dl-health-port-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const certs = await createTestCertificates(dir);
+  const server = await startGrpcServer({
+    host: "127.0.0.1",
+    healthPort: 0,
+    ...options,
+    security: readTransportSecurity({ LAION_DL_TLS_CERT: certs.cert, LAION_DL_TLS_KEY: certs.key, LAION_DL_TLS_CA: certs.ca }),
+    services: [{ definition: contracts.fetch, implementation: echoFetch().handlers }],
+  });
+  const at = `127.0.0.1:${server.healthPort}`;
+  const health = createClient<HealthClient>(contracts.health, at, options);
+  const fetcher = createClient<FetchServiceClient>(contracts.fetch, at, options);
+  t.after(() => [health, fetcher].forEach((client) => client.close()));
+  try {
+    assert.notEqual(server.healthPort, server.port);
+    assert.equal(await check(health, ""), "NOT_SERVING");
+    server.health.setAllServing(true);
+    assert.deepEqual([await check(health, ""), await check(health, SERVICE_NAMES.fetch)], ["SERVING", "SERVING"]);
+    const refused = await new Promise<number>((resolve) => {
+      const stream = fetcher.Fetch({ deadline: Date.now() + 2000 });
+      stream.on("error", (error: ServiceError) => resolve(error.code));
+      stream.end();
+    });
+    assert.equal(refused, status.UNIMPLEMENTED);
+    assert.equal(await server.shutdown(3000), "graceful");
+    await assert.rejects(check(health, ""), (error: ServiceError) => error.code === status.UNAVAILABLE);
+  } finally {
     await server.shutdown(100);
   }
 });
