@@ -124,8 +124,9 @@ async function openAssets(nc: NatsConnection, names: BusNames): Promise<Assets> 
   const [jobs, shards, policies, inputs] = await Promise.all([
     attempt(`opening KV ${names.jobsBucket}`, () => js.views.kv(names.jobsBucket, kv)),
     attempt(`opening KV ${names.shardsBucket}`, () => js.views.kv(names.shardsBucket, kv)),
-    // In memory: a policy is only as current as its stage's last refresh.
-    attempt(`opening KV ${names.policiesBucket}`, () => js.views.kv(names.policiesBucket, { storage: StorageType.Memory, history: 1, ttl: POLICY_TTL_MS })),
+    // On file too, or a nats-server restart would leave the bucket gone under every open Bus; an
+    // entry lives only as long as its stage keeps refreshing it.
+    attempt(`opening KV ${names.policiesBucket}`, () => js.views.kv(names.policiesBucket, { ...kv, ttl: POLICY_TTL_MS })),
     attempt(`opening object store ${names.inputsBucket}`, () => js.views.os(names.inputsBucket, { storage: StorageType.File })),
   ]);
   return { jsm, jobs, shards, policies, inputs };

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { startNatsServer, waitFor } from "@laion-dl/testing";
 import { connectBus } from "./mod.ts";
 
-test("bus: queued units, KV values and the connection survive a nats-server crash and restart", async () => {
+test("bus: queued units, KV values, published policies and the connection survive a nats-server crash and restart", async () => {
   const server = await startNatsServer();
   const bus = await connectBus({ servers: server.url, name: "survivor", streamPrefix: "SURVIVAL" });
   try {
@@ -13,6 +13,7 @@ test("bus: queued units, KV values and the connection survive a nats-server cras
     await bus.workQueue.publish({ jobId: "job-1", shardId: 1, rowCount: 10 });
     await bus.jobs.put("job-1", { status: "running", shards: 3 });
     await bus.inputs.put("job-1", 1, [{ url: "http://images.example/1.jpg", caption: "before the crash" }]);
+    const withdraw = await bus.policies.advertise("fetcher f-1", { limit_timeout: 20 }, () => {});
     const held = await consumer.next();
     assert.equal(held?.unit.shardId, 0);
 
@@ -27,6 +28,9 @@ test("bus: queued units, KV values and the connection survive a nats-server cras
     await lease?.ack();
     assert.deepEqual(await bus.jobs.get("job-1"), { status: "running", shards: 3 });
     assert.deepEqual(await bus.inputs.get("job-1", 1), [{ url: "http://images.example/1.jpg", caption: "before the crash" }]);
+    assert.deepEqual(await bus.policies.list(), [{ source: "fetcher f-1", policy: { limit_timeout: 20 } }]);
+    await withdraw();
+    assert.deepEqual(await bus.policies.list(), []);
 
     // A pull waiting through a second crash gets a unit published once the server is back.
     const waiting = consumer.next(AbortSignal.timeout(10_000));
