@@ -44,8 +44,10 @@ export interface EmbeddedStages {
  */
 export function createEmbeddedStages(fetcher: Fetcher, transformOptions: TransformOptions, limits: EmbeddedStageLimits, meters?: StageMeters): EmbeddedStages {
   const imageWork = createLimiter(limits.imageWorkers);
-  const bodyWindow = createLimiter(limits.maxDownloads);
   const bounds = { min: 4 * limits.imageWorkers, max: limits.maxDownloads, step: limits.imageWorkers };
+  // The window opens from its floor: opened at thread_count, the first 256 bodies all arrived
+  // before the first images were done, and the memory glibc kept from that burst set the run's RSS.
+  const bodyWindow = createLimiter(Math.min(bounds.min, bounds.max));
   const control = setInterval(() => {
     const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
     adjustWindow(bodyWindow, load, bounds);

@@ -66,3 +66,38 @@ test("embedded stages: downloads stuck on a hung server leave the body window, s
     await fetcher.close();
   }
 });
+
+test("embedded stages: the body window opens from its floor, so a run's first bodies do not all arrive at once", async () => {
+  let answered = 0;
+  const server = createServer((_req, res) => {
+    answered++;
+    res.writeHead(200).end("x");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const fetcher = createFetcher({ timeoutMs: 8_000, maxBytes: 1 << 20, maxRedirects: 0, retries: 0, userAgentToken: null, disallowedHeaderDirectives: [] });
+  const options = {
+    imageSize: 32,
+    resizeMode: "border",
+    resizeOnlyIfBigger: false,
+    minImageSize: 0,
+    maxImageArea: Infinity,
+    maxAspectRatio: Infinity,
+  } as const;
+  const embedded = createEmbeddedStages(fetcher, { ...options, encodeFormat: "jpg", encodeQuality: 90 }, { imageWorkers: 2, maxDownloads: 256 });
+  try {
+    assert.equal(embedded.bodyWindow.limit, 8, "4 bodies per image worker");
+    // 64 samples ask at once: 8 download, the rest wait for a slot (the window then grows while
+    // no image worker is busy, and every body handed back makes room).
+    const downloads = Array.from({ length: 64 }, (_, i) => embedded.stages.fetch(`${base}/${i}`));
+    assert.equal(embedded.bodyWindow.active, 8);
+    assert.equal(embedded.bodyWindow.waiting, 56);
+    await Promise.all(downloads.map(async (download) => (await download).release?.()));
+    assert.equal(answered, 64);
+  } finally {
+    embedded.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await fetcher.close();
+  }
+});
