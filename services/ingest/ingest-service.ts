@@ -23,7 +23,7 @@ export function createIngestService(
   bus: Bus,
   options: { maxOutstanding: number; policy: FetchPolicy; dataRoot: string | undefined; log: Logger },
 ): IngestService {
-  const running = new Map<string, { ingest: Promise<void>; recorded: Promise<void> }>();
+  const running = new Map<string, { ingest: Promise<void>; recorded: Promise<void>; overwrite: boolean }>();
   const stopping = new AbortController();
   /** Resolves once the job's record says "ingesting", so a GetJob after SubmitJob never reads an earlier run's end. */
   const start = (download: DownloadOptions, jobId: string): Promise<void> => {
@@ -38,7 +38,7 @@ export function createIngestService(
         onRecorded();
         running.delete(jobId);
       });
-    running.set(jobId, { ingest, recorded });
+    running.set(jobId, { ingest, recorded, overwrite: download.incremental_mode === "overwrite" });
     return recorded;
   };
   // Paths resolved inside the data root before anything is read or created; a missing manifest
@@ -59,6 +59,14 @@ export function createIngestService(
         await refuseBeyondFleetPolicy(bus, submitted, options.policy);
         const download = await confined(submitted);
         const jobId = jobIdOf(download);
+        // The same job again joins the running ingest; asked to start afresh meanwhile, it is refused
+        // rather than answered with the running one as if its folder had been emptied.
+        if (download.incremental_mode === "overwrite" && running.get(jobId)?.overwrite === false) {
+          throw new GrpcStatusError(
+            GrpcStatus.FAILED_PRECONDITION,
+            `job ${jobId} is still being ingested: submit it with incremental_mode overwrite once GetJob says it has ended`,
+          );
+        }
         if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
         await start(download, jobId);
         const status = await jobStatus(bus, jobId);

@@ -37,9 +37,9 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function submit(options_json: string): Promise<{ code: number; details: string } | { job_id: string }> {
+function submit(options_json: string, to = { client, manifest }): Promise<{ code: number; details: string } | { job_id: string }> {
   return new Promise((resolve) =>
-    client.SubmitJob({ manifest_path: manifest, options_json }, (error, response) =>
+    to.client.SubmitJob({ manifest_path: to.manifest, options_json }, (error, response) =>
       resolve(error ? { code: (error as { code: number }).code, details: (error as { details: string }).details } : { job_id: response!.job_id }),
     ),
   );
@@ -109,4 +109,30 @@ test("submit-job: a fetcher's stricter published policy refuses the job at submi
   }
   // A fetcher that stopped withdraws its policy: ingest's own applies again.
   assert.ok("job_id" in (await submit(JSON.stringify({ output_folder: output(), timeout: 25 }))));
+});
+
+test("submit-job: while a job is being ingested, the same job joins it and an overwrite of it is refused with FAILED_PRECONDITION", async (t) => {
+  // No assembler finishes a shard, so an ingest allowed one outstanding shard stays on the second of three.
+  const holding = await startService("ingest", { nats_url: nats.url, max_outstanding: 1 });
+  const holdingClient = createClient<IngestServiceClient>((await loadContracts()).ingest, holding.address, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+  t.after(async () => {
+    holdingClient.close();
+    await holding.kill("SIGKILL");
+  });
+  const rows = join(work, "three.jsonl");
+  await writeManifest(
+    rows,
+    ["a", "b", "c"].map((name) => ({ url: `http://127.0.0.1:1/${name}.jpg` })),
+    "jsonl",
+  );
+  const to = { client: holdingClient, manifest: rows };
+  const options = { output_folder: join(work, "held"), number_sample_per_shard: 1 };
+
+  const first = await submit(JSON.stringify(options), to);
+  assert.ok("job_id" in first, JSON.stringify(first));
+  assert.deepEqual(await submit(JSON.stringify(options), to), first);
+  const overwrite = await submit(JSON.stringify({ ...options, incremental_mode: "overwrite" }), to);
+  assert.ok("code" in overwrite, `refused, not ${JSON.stringify(overwrite)}`);
+  assert.equal(overwrite.code, GrpcStatus.FAILED_PRECONDITION);
+  assert.equal(overwrite.details, `job ${first.job_id} is still being ingested: submit it with incremental_mode overwrite once GetJob says it has ended`);
 });
