@@ -148,15 +148,19 @@ test("poison: a shard its assemblers die on each time is parked when taken after
   const deliveriesTaken: number[] = [];
   // Bounded: redelivered forever, the loop would fail here. (Killed assemblers' pulls, still open
   // on the server, can make the counts uneven: they are logged in the failure.)
-  while (deliveriesTaken.length <= 4 * maxDeliveries) {
+  for (;;) {
     assembler = await started("assembler", settings);
     const log = assembler.log;
     await waitFor(() => (taken = log.find((line) => line.event === "shard_taken" && line.jobId === crashing)) !== undefined, 60_000);
     deliveriesTaken.push(Number(taken!.delivery));
-    if (Number(taken!.delivery) > 2 * maxDeliveries) break;
+    // Past the bound, this assembler is left to park the shard (or the test fails below).
+    if (Number(taken!.delivery) > 2 * maxDeliveries || deliveriesTaken.length > 4 * maxDeliveries) break;
     await assembler.kill("SIGKILL");
   }
-  const parked = await waitForJob(crashing);
+  const parked = await waitForJob(crashing).catch((error: Error) => {
+    const events = assembler.log.filter((line) => line.jobId === crashing).map((line) => `${String(line.event)} ${JSON.stringify(line)}`);
+    throw new Error(`${error.message}; deliveries taken: ${deliveriesTaken.join(", ")}; the last assembler logged:\n${events.join("\n")}`);
+  });
   assert.equal(parked.state, "failed", `deliveries taken: ${deliveriesTaken.join(", ")}`);
   const deliveries = /^shard 0 parked after (\d+) deliveries: PoisonShard: delivered \1 times without finishing \(its assemblers stopped or died on it\)$/.exec(
     parked.error,
