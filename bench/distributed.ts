@@ -110,14 +110,7 @@ async function runJob(
   const machine = machineMeter();
   const sampler = startSampler(pids);
   const started = performance.now();
-  const job = jobOptions({
-    manifest: options.manifest,
-    output: options.output,
-    perShard: options.perShard,
-    threadCount: options.threadCount,
-    inputFormat: options.inputFormat,
-    extra: options.jobExtra,
-  });
+  const job = jobOptions(options);
   // The manifest travels as manifest_path; SubmitJob refuses it among the options.
   const { url_list: _manifest, ...jobWithoutManifest } = job;
   const { job_id } = await call<{ job_id: string }>((done) =>

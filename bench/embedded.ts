@@ -60,16 +60,7 @@ export async function runEmbedded(options: {
   log: (line: string) => void;
 }): Promise<EmbeddedRun> {
   await rm(options.output, { recursive: true, force: true });
-  const flags = cliFlags(
-    jobOptions({
-      manifest: options.manifest,
-      output: options.output,
-      perShard: options.perShard,
-      threadCount: options.threadCount,
-      inputFormat: options.inputFormat,
-      extra: options.jobExtra,
-    }),
-  );
+  const flags = cliFlags(jobOptions(options));
   // bin/laion-dl passes LAION_DL_NODE_FLAGS to node (which refuses --cpu-prof in NODE_OPTIONS).
   // Progress lines twice a second give the steady-state rate (CLI display only: no byte changes).
   flags.push("--progress_interval", String(PROGRESS_INTERVAL_SECONDS));

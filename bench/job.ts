@@ -13,7 +13,7 @@ export interface JobSettings {
   /** The manifest's format (default json). */
   inputFormat?: "json" | "tsv";
   /** More download options (bench --job KEY=VALUE), e.g. processes_count. */
-  extra?: Readonly<Record<string, string>>;
+  jobExtra?: Readonly<Record<string, string>>;
 }
 
 export function jobOptions(options: JobSettings): Record<string, string> {
@@ -29,7 +29,7 @@ export function jobOptions(options: JobSettings): Record<string, string> {
     ...(options.threadCount === undefined ? {} : { thread_count: String(options.threadCount) }),
     number_sample_per_shard: String(options.perShard),
     allow_private_network: "True",
-    ...options.extra,
+    ...options.jobExtra,
   };
 }
 
@@ -40,5 +40,5 @@ export function cliFlags(values: Record<string, string>): string[] {
 
 /** Decode, 224 px border resize on white, JPEG q95: what the download job does to each image. */
 export function jobTransformOptions(extra: Readonly<Record<string, string>> = {}): TransformOptions {
-  return transformOptionsOf(parseDownloadOptions(jobOptions({ manifest: "-", output: "-", perShard: 10_000, threadCount: 64, extra })));
+  return transformOptionsOf(parseDownloadOptions(jobOptions({ manifest: "-", output: "-", perShard: 10_000, threadCount: 64, jobExtra: extra })));
 }

@@ -4,7 +4,19 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import sharp from "sharp";
 import { createFetcher } from "@laion-dl/fetch";
+import type { TransformOptions } from "@laion-dl/transform";
 import { createEmbeddedStages } from "./embedded-stages.ts";
+
+const SMALL_JPEG: TransformOptions = {
+  imageSize: 32,
+  resizeMode: "border",
+  resizeOnlyIfBigger: false,
+  minImageSize: 0,
+  maxImageArea: Infinity,
+  maxAspectRatio: Infinity,
+  encodeFormat: "jpg",
+  encodeQuality: 90,
+};
 
 test("embedded stages: downloads stuck on a hung server leave the body window, so the image workers keep getting images", async () => {
   const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#3a7" } })
@@ -18,20 +30,7 @@ test("embedded stages: downloads stuck on a hung server leave the body window, s
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fetcher = createFetcher({ timeoutMs: 8_000, maxBytes: 1 << 20, maxRedirects: 0, retries: 0, userAgentToken: null, disallowedHeaderDirectives: [] });
   // A window as small as its floor (4 per image worker): 8 hung downloads would fill it twice over.
-  const embedded = createEmbeddedStages(
-    fetcher,
-    {
-      imageSize: 32,
-      resizeMode: "border",
-      resizeOnlyIfBigger: false,
-      minImageSize: 0,
-      maxImageArea: Infinity,
-      maxAspectRatio: Infinity,
-      encodeFormat: "jpg",
-      encodeQuality: 90,
-    },
-    { imageWorkers: 1, maxDownloads: 4 },
-  );
+  const embedded = createEmbeddedStages(fetcher, SMALL_JPEG, { imageWorkers: 1, maxDownloads: 4 });
   try {
     const started = performance.now();
     let firstHungSettled = Infinity;
@@ -76,15 +75,7 @@ test("embedded stages: the body window opens from its floor, so a run's first bo
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fetcher = createFetcher({ timeoutMs: 8_000, maxBytes: 1 << 20, maxRedirects: 0, retries: 0, userAgentToken: null, disallowedHeaderDirectives: [] });
-  const options = {
-    imageSize: 32,
-    resizeMode: "border",
-    resizeOnlyIfBigger: false,
-    minImageSize: 0,
-    maxImageArea: Infinity,
-    maxAspectRatio: Infinity,
-  } as const;
-  const embedded = createEmbeddedStages(fetcher, { ...options, encodeFormat: "jpg", encodeQuality: 90 }, { imageWorkers: 2, maxDownloads: 256 });
+  const embedded = createEmbeddedStages(fetcher, SMALL_JPEG, { imageWorkers: 2, maxDownloads: 256 });
   try {
     assert.equal(embedded.bodyWindow.limit, 8, "4 bodies per image worker");
     // 64 samples ask at once: 8 download, the rest wait for a slot (the window then grows while
