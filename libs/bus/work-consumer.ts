@@ -7,6 +7,8 @@ export interface WorkLease {
   readonly unit: WorkUnit;
   /** 1 on first delivery, 2 after one redelivery, ... */
   readonly deliveryCount: number;
+  /** The unit's message in the stream: two leases of one shard with different ones mean it was queued twice. */
+  readonly streamSequence: number;
   /** In-progress heartbeat: restarts ack_wait, so a long shard is not handed to someone else. */
   working(): void;
   /**
@@ -138,6 +140,7 @@ function createLease(msg: JsMsg, unit: WorkUnit): WorkLease {
   return {
     unit,
     deliveryCount: msg.info.deliveryCount,
+    streamSequence: msg.info.streamSequence,
     working: () => msg.working(),
     async ack() {
       let confirmed: boolean;

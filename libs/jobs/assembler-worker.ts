@@ -12,7 +12,7 @@ import {
   type SampleStages,
   type ShardAssembly,
 } from "@laion-dl/pipeline";
-import { keyLayout, lockShard, outputFolder, shardName, type FolderLock } from "@laion-dl/shard";
+import { keyLayout, lockShard, OutputFolderLockedError, outputFolder, shardName, type FolderLock } from "@laion-dl/shard";
 import { confinePath } from "./data-root.ts";
 import type { Metrics } from "@laion-dl/telemetry";
 import { decodeOptions, shardKey, type JobRecord, type ShardRecord } from "./job-record.ts";
@@ -94,14 +94,25 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
 
   const take = (lease: WorkLease): void => {
     const { jobId, shardId } = lease.unit;
+    const key = shardKey(jobId, shardId);
+    const held = active.get(key);
+    if (held) {
+      // Redelivered to us while we still work on it (our heartbeats came late, e.g. on a starved
+      // CPU). JetStream tracks the unit by its stream message, so the lease we hold still renews and
+      // acks it; taking it again would only find our own shard lock.
+      shardSlots.release();
+      if (held.lease.streamSequence !== lease.streamSequence) lease.nak(options.ackWaitMs); // queued again meanwhile: after this one
+      options.log("shard_redelivered_while_held", { jobId, shardId, delivery: lease.deliveryCount });
+      return;
+    }
     if (lease.deliveryCount > 1) metrics?.shardRedelivered();
-    // The last line of an assembler that dies on a shard: which shard, and how often it was tried.
-    options.log("shard_taken", { jobId, shardId, delivery: lease.deliveryCount });
     const abort = new AbortController();
     const heartbeat = setInterval(() => lease.working(), Math.max(100, options.ackWaitMs / 3));
     let assembly: ShardAssembly | undefined;
     let shardLock: FolderLock | undefined;
     let park: ((error: string) => Promise<void>) | undefined;
+    // The higher of JetStream's delivery count and the takes counted in the shard's record.
+    let deliveries = lease.deliveryCount;
     const settled = (async (): Promise<"finished" | "handed-back" | "parked"> => {
       try {
         const job = (await bus.jobs.get(jobId)) as JobRecord | null;
@@ -110,12 +121,9 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         const jobOptions = { ...recorded, output_folder: await confinePath(options.dataRoot, recorded.output_folder, "output_folder") };
         const layout = keyLayout(jobOptions.number_sample_per_shard, jobOptions.oom_shard_count);
         const folder = outputFolder(jobOptions.output_folder);
-        const key = shardKey(jobId, shardId);
-        const generation = ((await bus.shards.get(key)) as ShardRecord | null)?.generation ?? 0;
-        park = (error) => bus.shards.put(key, { status: "parked", generation, deliveries: lease.deliveryCount, error } satisfies ShardRecord);
-        if (lease.deliveryCount > 2 * options.maxDeliveries) {
-          throw new PoisonShard(`delivered ${lease.deliveryCount} times without finishing (its assemblers stopped or died on it)`);
-        }
+        const shard = (await bus.shards.get(key)) as ShardRecord | null;
+        const generation = shard?.generation ?? 0;
+        park = (error) => bus.shards.put(key, { status: "parked", generation, deliveries, error } satisfies ShardRecord);
         // A unit delivered again after its shard was written (the ack was lost) needs only the ack.
         const verified = await verifiedShardStats(folder, shardName(layout, shardId), jobOptions.output_format, lease.unit.rowCount);
         if (verified) {
@@ -123,8 +131,18 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
           await lease.ack();
           return "finished";
         }
-        // Refused while an embedded run writes the folder: the unit comes back later.
+        // Refused while another writer holds the shard or the folder: the unit comes back later.
         shardLock = await lockShard(folder, shardName(layout, shardId), `a fleet assembler (job ${jobId})`);
+        if (shard === null || shard.status === "queued") {
+          const takes = (shard?.takes ?? 0) + 1;
+          await bus.shards.put(key, { status: "queued", generation, takes } satisfies ShardRecord);
+          deliveries = Math.max(deliveries, takes);
+        }
+        // The last line of an assembler that dies on a shard: which shard, and how often it was tried.
+        options.log("shard_taken", { jobId, shardId, delivery: deliveries, streamSequence: lease.streamSequence });
+        if (deliveries > 2 * options.maxDeliveries) {
+          throw new PoisonShard(`delivered ${deliveries} times without finishing (its assemblers stopped or died on it)`);
+        }
         const rows = (await bus.inputs.get(jobId, shardId)) as SampleInput[];
         assembly = assembleShard(
           {
@@ -159,12 +177,14 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
         return "finished";
       } catch (error) {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (park && !abort.signal.aborted && (error instanceof PoisonShard || lease.deliveryCount >= options.maxDeliveries)) {
+        // A shard another writer holds is not failing: it is retried (after an ack wait) however often.
+        const lockedOut = error instanceof OutputFolderLockedError;
+        if (park && !abort.signal.aborted && !lockedOut && (error instanceof PoisonShard || deliveries >= options.maxDeliveries)) {
           // Off the queue, so that the jobs after it keep flowing; the job reports the shard and why.
           try {
             await park(message);
             await lease.ack();
-            options.log("shard_parked", { jobId, shardId, deliveries: lease.deliveryCount, error: message });
+            options.log("shard_parked", { jobId, shardId, deliveries, error: message });
             metrics?.shardParked();
             return "parked";
           } catch {
@@ -172,17 +192,17 @@ export async function startAssemblerWorker(options: AssemblerWorkerOptions): Pro
           }
         }
         // The journal keeps what was fetched; whoever gets the unit next resumes from it.
-        lease.nak(abort.signal.aborted ? 0 : 1_000);
+        lease.nak(abort.signal.aborted ? 0 : lockedOut ? options.ackWaitMs : 1_000);
         if (!abort.signal.aborted) options.log("shard_failed", { jobId, shardId, error: String(error) });
         return "handed-back";
       } finally {
         clearInterval(heartbeat);
-        active.delete(shardKey(jobId, shardId));
+        active.delete(key);
         shardSlots.release();
         await shardLock?.release();
       }
     })();
-    active.set(shardKey(jobId, shardId), { lease, rowsDone: () => assembly?.rowsDone() ?? 0, abort, settled });
+    active.set(key, { lease, rowsDone: () => assembly?.rowsDone() ?? 0, abort, settled });
   };
 
   const loop = (async () => {

@@ -18,7 +18,12 @@ export interface JobRecord {
  * time a shard is queued again (its files were lost) its generation grows, naming a new unit.
  */
 export type ShardRecord =
-  | { readonly status: "queued"; readonly generation: number }
+  /**
+   * `takes`: how often an assembler has locked the shard and started on it (absent: never). The
+   * crash-loop bound counts these as well as JetStream's delivery count, which one full test run
+   * saw start again at 1 on later takes (never explained), leaving the loop unbounded.
+   */
+  | { readonly status: "queued"; readonly generation: number; readonly takes?: number }
   /** Failed on each of `deliveries` deliveries: taken off the queue so it cannot hold up other jobs; its job fails. */
   | { readonly status: "parked"; readonly generation: number; readonly deliveries: number; readonly error: string }
   | {

@@ -128,55 +128,57 @@ test("poison: shards failing on every delivery are parked after 5, their jobs fa
   await assembler.kill("SIGTERM");
 });
 
-// Known bug, reported in #12's closing note: the unit can come back as a new message (delivery 1 again;
-// one full run took deliveries 1, 1, 1, 4, 1, 1, 1, 1, 1), so a crash loop is not bounded yet. Marked
-// todo so it still runs and reports, without failing the suite, until the count survives re-publishing.
-test(
-  "poison: a shard its assemblers die on each time is parked when taken after 2 x max_deliveries, and the next job completes",
-  { todo: "delivery counts reset when the unit is published again" },
-  async () => {
-    const maxDeliveries = 2;
-    // Answers take 3 s, so no assembler finishes the shard before it is killed.
-    const slowManifest = join(work, "slow-rows.json");
-    await writeManifest(
-      slowManifest,
-      Array.from({ length: 5 }, (_, i) => ({
-        url: `${fixture.baseUrl}/slow/3000${imagePath({ kind: "photo", seed: 950 + i, width: 40, height: 30, format: "jpg" })}`,
-      })),
-      "json",
+// The bound counts the takes in the shard's record as well as JetStream's delivery count: one full
+// run saw the latter start again at 1 (deliveries 1, 1, 1, 4, 1, ...), which alone never parked it.
+test("poison: a shard its assemblers die on each time is parked when taken after 2 x max_deliveries, and the next job completes", async () => {
+  const maxDeliveries = 2;
+  // Answers take 3 s and come one at a time (15 s a shard), so no assembler finishes it before it is killed.
+  const slowManifest = join(work, "slow-rows.json");
+  await writeManifest(
+    slowManifest,
+    Array.from({ length: 5 }, (_, i) => ({
+      url: `${fixture.baseUrl}/slow/3000${imagePath({ kind: "photo", seed: 950 + i, width: 40, height: 30, format: "jpg" })}`,
+    })),
+    "json",
+  );
+  const crashing = await submit({ ...job(join(work, "crashing"), "5"), thread_count: "1" }, slowManifest);
+  const settings = { ...assemblerSettings(), ack_wait_ms: "1500", max_deliveries: String(maxDeliveries) };
+  // The test plays the kernel's OOM killer (SIGKILL as the assembler takes the shard) and the
+  // orchestrator (another assembler in its place); JetStream redelivers once the ack wait passes.
+  let taken: Record<string, unknown> | undefined;
+  let assembler: ServiceProcess;
+  const deliveriesTaken: string[] = [];
+  // Bounded: redelivered forever, the loop would fail here. (Killed assemblers' pulls, still open
+  // on the server, can make the counts uneven: they are logged in the failure.)
+  for (;;) {
+    assembler = await started("assembler", settings);
+    const log = assembler.log;
+    await waitFor(() => (taken = log.find((line) => line.event === "shard_taken" && line.jobId === crashing)) !== undefined, 60_000).catch(
+      async (error: Error) => {
+        const shard = await call<JobStatus__Output>((cb) => client.GetJob({ job_id: crashing }, cb));
+        const lines = log.map((line) => JSON.stringify(line)).join("\n");
+        throw new Error(`${error.message}; deliveries taken: ${deliveriesTaken.join(", ")}; job: ${JSON.stringify(shard)}; the assembler logged:\n${lines}`);
+      },
     );
-    const crashing = await submit(job(join(work, "crashing"), "5"), slowManifest);
-    const settings = { ...assemblerSettings(), ack_wait_ms: "1500", max_deliveries: String(maxDeliveries) };
-    // The test plays the kernel's OOM killer (SIGKILL as the assembler takes the shard) and the
-    // orchestrator (another assembler in its place); JetStream redelivers once the ack wait passes.
-    let taken: Record<string, unknown> | undefined;
-    let assembler: ServiceProcess;
-    const deliveriesTaken: number[] = [];
-    // Bounded: redelivered forever, the loop would fail here. (Killed assemblers' pulls, still open
-    // on the server, can make the counts uneven: they are logged in the failure.)
-    for (;;) {
-      assembler = await started("assembler", settings);
-      const log = assembler.log;
-      await waitFor(() => (taken = log.find((line) => line.event === "shard_taken" && line.jobId === crashing)) !== undefined, 60_000);
-      deliveriesTaken.push(Number(taken!.delivery));
-      // Past the bound, this assembler is left to park the shard (or the test fails below).
-      if (Number(taken!.delivery) > 2 * maxDeliveries || deliveriesTaken.length > 4 * maxDeliveries) break;
-      await assembler.kill("SIGKILL");
-    }
-    const parked = await waitForJob(crashing).catch((error: Error) => {
-      const events = assembler.log.filter((line) => line.jobId === crashing).map((line) => `${String(line.event)} ${JSON.stringify(line)}`);
-      throw new Error(`${error.message}; deliveries taken: ${deliveriesTaken.join(", ")}; the last assembler logged:\n${events.join("\n")}`);
-    });
-    assert.equal(parked.state, "failed", `deliveries taken: ${deliveriesTaken.join(", ")}`);
-    const deliveries =
-      /^shard 0 parked after (\d+) deliveries: PoisonShard: delivered \1 times without finishing \(its assemblers stopped or died on it\)$/.exec(parked.error);
-    assert.ok(deliveries && Number(deliveries[1]) > 2 * maxDeliveries, `${parked.error}; deliveries taken: ${deliveriesTaken.join(", ")}`);
-    assert.ok(
-      assembler!.log.some((line) => line.event === "shard_parked" && line.jobId === crashing),
-      "the assembler that took it last parked it",
-    );
+    deliveriesTaken.push(`${String(taken!.delivery)} (stream message ${String(taken!.streamSequence)})`);
+    // Past the bound, this assembler is left to park the shard (or the test fails below).
+    if (Number(taken!.delivery) > 2 * maxDeliveries || deliveriesTaken.length > 4 * maxDeliveries) break;
+    await assembler.kill("SIGKILL");
+  }
+  const parked = await waitForJob(crashing).catch((error: Error) => {
+    const events = assembler.log.filter((line) => line.jobId === crashing).map((line) => `${String(line.event)} ${JSON.stringify(line)}`);
+    throw new Error(`${error.message}; deliveries taken: ${deliveriesTaken.join(", ")}; the last assembler logged:\n${events.join("\n")}`);
+  });
+  assert.equal(parked.state, "failed", `deliveries taken: ${deliveriesTaken.join(", ")}`);
+  const deliveries = /^shard 0 parked after (\d+) deliveries: PoisonShard: delivered \1 times without finishing \(its assemblers stopped or died on it\)$/.exec(
+    parked.error,
+  );
+  assert.ok(deliveries && Number(deliveries[1]) > 2 * maxDeliveries, `${parked.error}; deliveries taken: ${deliveriesTaken.join(", ")}`);
+  assert.ok(
+    assembler!.log.some((line) => line.event === "shard_parked" && line.jobId === crashing),
+    "the assembler that took it last parked it",
+  );
 
-    const next = await waitForJob(await submit(job(join(work, "after-crashes"), "5")));
-    assert.deepEqual([next.state, next.shards_done, next.samples_done, next.error], ["done", 2, 10, ""]);
-  },
-);
+  const next = await waitForJob(await submit(job(join(work, "after-crashes"), "5")));
+  assert.deepEqual([next.state, next.shards_done, next.samples_done, next.error], ["done", 2, 10, ""]);
+});
