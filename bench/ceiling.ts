@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { runJsonChild } from "./children.ts";
 import type { CorpusKind } from "./corpus.ts";
-import { BENCH_DIR, type CeilingConfig } from "./options.ts";
+import { BENCH_DIR, REPO_ROOT, type CeilingConfig } from "./options.ts";
 
 export interface CeilingPass {
   seconds: number;
@@ -30,7 +30,15 @@ export interface CeilingResult {
 const LIBUV_DEFAULT_THREADPOOL = 4;
 
 export async function runCeiling(
-  corpus: { kind: CorpusKind; baseUrl: string; rows: number; seed: number; jobExtra: Readonly<Record<string, string>> },
+  corpus: {
+    kind: CorpusKind;
+    baseUrl: string;
+    rows: number;
+    seed: number;
+    jobExtra: Readonly<Record<string, string>>;
+    /** The extra environment of the runs compared with it (LAION_DL_ALLOCATOR, MALLOC_ARENA_MAX, ...). */
+    extraEnv: Readonly<Record<string, string>>;
+  },
   configs: readonly CeilingConfig[],
   passes: number,
   log: (line: string) => void,
@@ -41,18 +49,25 @@ export async function runCeiling(
     await beforeEach();
     // Each job holds a libuv thread for the whole image: the pool must have one per job.
     const threadpool = Math.max(LIBUV_DEFAULT_THREADPOOL, config.jobs);
-    const run = await runJsonChild<CeilingRun>(join(BENCH_DIR, "ceiling-child.ts"), [], {
-      ...process.env,
-      UV_THREADPOOL_SIZE: String(threadpool),
-      BENCH_CORPUS: corpus.kind,
-      BENCH_BASE_URL: corpus.baseUrl,
-      BENCH_ROWS: String(corpus.rows),
-      BENCH_SEED: String(corpus.seed),
-      BENCH_CONCURRENCY: String(config.concurrency),
-      BENCH_JOBS: String(config.jobs),
-      BENCH_PASSES: String(passes),
-      BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
-    });
+    // Through the launchers' allocator choice, so that a run with another malloc is compared with sharp under it.
+    const run = await runJsonChild<CeilingRun>(
+      join(BENCH_DIR, "ceiling-child.ts"),
+      [],
+      {
+        ...process.env,
+        ...corpus.extraEnv,
+        UV_THREADPOOL_SIZE: String(threadpool),
+        BENCH_CORPUS: corpus.kind,
+        BENCH_BASE_URL: corpus.baseUrl,
+        BENCH_ROWS: String(corpus.rows),
+        BENCH_SEED: String(corpus.seed),
+        BENCH_CONCURRENCY: String(config.concurrency),
+        BENCH_JOBS: String(config.jobs),
+        BENCH_PASSES: String(passes),
+        BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
+      },
+      join(REPO_ROOT, "bin", "with-allocator"),
+    );
     const each = run.passes.map(
       (pass) =>
         `${pass.imagesPerSecond.toFixed(1)} img/s (CPU ${(pass.cpuSeconds / pass.seconds).toFixed(2)} cores, others ${(pass.otherCpuSeconds / pass.seconds).toFixed(2)})`,

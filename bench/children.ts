@@ -16,11 +16,13 @@ export function killOnExit(child: ChildProcess): void {
 }
 
 /**
- * Runs `node --import tsx <script> …args` from the repository root and resolves with the JSON
- * value on the last line of its stdout (its stderr passes through).
+ * Runs `node --import tsx <script> …args` from the repository root (through `launcher` when given,
+ * a program that execs its arguments) and resolves with the JSON value on the last line of its
+ * stdout (its stderr passes through).
  */
-export async function runJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<T> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+export async function runJsonChild<T>(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, launcher?: string): Promise<T> {
+  const command = [...(launcher ? [launcher] : []), process.execPath, "--import", "tsx", script, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
   killOnExit(child);
   let stdout = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

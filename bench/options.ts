@@ -51,8 +51,8 @@ export const USAGE = `usage: npx -y pnpm@9 bench [options]
                         jobs; the best counts, all are kept in results.json (default 2)
   --small-shards N      one more embedded run with this --number_sample_per_shard (default 1000)
   --photo-rows N        rows of the photo-like manifest of the photo and WAN profiles (default 2000)
-  --env KEY=VALUE       extra environment for laion-dl and the services (repeatable), e.g. to
-                        try MALLOC_ARENA_MAX=2
+  --env KEY=VALUE       extra environment for laion-dl, the services and sharp alone (repeatable),
+                        e.g. to try MALLOC_ARENA_MAX=2 or LAION_DL_ALLOCATOR=tcmalloc
   --skip-ceiling  --skip-embedded  --skip-small-shards  --skip-distributed  --skip-ingest
                         leave out a phase on the demo corpus
   --skip-photo  --skip-photo-fleet  --skip-wan

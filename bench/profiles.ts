@@ -107,7 +107,14 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
   );
   const photo: PhotoProfileResult = { corpus: { ...mix, warmSeconds: warmed.seconds }, embedded: [] };
   results.photo = photo;
-  const corpus = { kind: "photo" as const, baseUrl: fixture.baseUrl, rows: options.photoRows, seed: options.seed, jobExtra: options.jobExtra };
+  const corpus = {
+    kind: "photo" as const,
+    baseUrl: fixture.baseUrl,
+    rows: options.photoRows,
+    seed: options.seed,
+    jobExtra: options.jobExtra,
+    extraEnv: options.extraEnv,
+  };
   const job = (threadCount?: number): EmbeddedJob => ({ manifest, inputFormat: "tsv", perShard: PHOTO_PER_SHARD, threadCount });
 
   if (!options.skip.has("photo")) {

@@ -80,6 +80,7 @@ const corpusSettings = (kind: CorpusKind) => ({
   rows: kind === "demo" ? options.rows : options.photoRows,
   seed: options.seed,
   jobExtra: options.jobExtra,
+  extraEnv: options.extraEnv,
 });
 
 /** Before each timed run: at least a second's pause, and a quiet machine if it comes soon enough. */
