@@ -55,19 +55,18 @@ export async function confinePath(root: string | undefined, path: string, what: 
   return real;
 }
 
-async function realPathOfPossiblyMissing(path: string): Promise<string> {
+async function realPathOfPossiblyMissing(path: string, lookedAgain = false): Promise<string> {
   try {
     return await realpath(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT" || dirname(path) === path) throw error;
-    // A link to nowhere would be followed by whatever creates its target later.
-    if (
-      await lstat(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      throw new PathConfinementError(`Expected no dangling symlink but ${path} is one`);
+    const info = await lstat(path).catch(() => null);
+    if (info) {
+      // Created since realpath looked (the same job's ingest making its folder): look once more.
+      if (!lookedAgain) return realPathOfPossiblyMissing(path, true);
+      // A link to nowhere would be followed by whatever creates its target later.
+      if (info.isSymbolicLink()) throw new PathConfinementError(`Expected no dangling symlink but ${path} is one`);
+    }
     return join(await realPathOfPossiblyMissing(dirname(path)), basename(path));
   }
 }
