@@ -9,8 +9,9 @@ import { promisify } from "node:util";
 
 const WITH_ALLOCATOR = fileURLToPath(new URL("../../bin/with-allocator", import.meta.url));
 const CLI = fileURLToPath(new URL("../../bin/laion-dl", import.meta.url));
-const run = (allocator: string | undefined, ...command: string[]) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: "" };
+const run = (allocator: string | undefined, ...command: string[]) => runWith({}, allocator, ...command);
+const runWith = (extraEnv: NodeJS.ProcessEnv, allocator: string | undefined, ...command: string[]) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: "", MALLOC_MMAP_THRESHOLD_: undefined, ...extraEnv };
   if (allocator === undefined) delete env.LAION_DL_ALLOCATOR;
   else env.LAION_DL_ALLOCATOR = allocator;
   return promisify(execFile)(command[0]!, command.slice(1), { env });
@@ -29,6 +30,14 @@ test("allocator: glibc's malloc by default and by name, nothing preloaded", asyn
     assert.match(maps, /libc\.so/);
     assert.doesNotMatch(maps, /tcmalloc/, `LAION_DL_ALLOCATOR=${allocator}`);
   }
+});
+
+test("allocator: under glibc, blocks of 128 KiB and more go to mmap unless the caller says otherwise", async () => {
+  const threshold = (extraEnv: NodeJS.ProcessEnv, allocator?: string) =>
+    runWith(extraEnv, allocator, WITH_ALLOCATOR, "sh", "-c", 'echo "${MALLOC_MMAP_THRESHOLD_-unset}"').then(({ stdout }) => stdout.trim());
+  assert.equal(await threshold({}), "131072");
+  assert.equal(await threshold({}, "glibc"), "131072");
+  assert.equal(await threshold({ MALLOC_MMAP_THRESHOLD_: "65536" }), "65536");
 });
 
 test("allocator: tcmalloc is preloaded when installed, or refused naming the package to install", async () => {

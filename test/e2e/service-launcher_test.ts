@@ -56,6 +56,7 @@ test("service launcher: each of the four services runs with its heap, malloc and
     assert.equal(argv.includes(flag), true, `${name}: ${argv.join(" ")}`);
     assert.equal(argv.at(-2), "main.ts", `${name}: ${argv.join(" ")}`); // the launcher execs node: no shell left between
     assert.equal(environ.get("MALLOC_ARENA_MAX"), arenas, name);
+    assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), "131072", name); // bin/with-allocator's glibc setting
     assert.equal(environ.get("UV_THREADPOOL_SIZE"), threadpool, name);
     service.child.kill("SIGKILL");
     await service.exited;
