@@ -46,6 +46,14 @@ const BROKEN: readonly BrokenCase[] = [
   broken("a missing comma", '[{"url": "a"} {"url": "b"}]', (b) => b.indexOf('{"url": "b"'), 1, /expected ',' or ']' after a row/),
   broken("a trailing comma", '[{"url": "a"},\n]', (b) => b.indexOf("]"), 1, /expected a row/),
   broken("a missing colon", '[{"url": "a"},\n {"url" "b"}]', (b) => b.indexOf('"b"'), 1, /row 1: invalid JSON \(Expected ':' after property name\)/),
+  // Rows are parsed in batches of 32 KiB: the bad row here is in the fourth, the rows before it all come out.
+  broken(
+    "a missing colon after 100 KB of good rows",
+    `[${Array.from({ length: 1000 }, (_, i) => `{"url": "http://example.com/${i}.jpg", "caption": "caf\u00e9 ${"x".repeat(60)}"}`).join(",\n")},\n {"url" "b"}]`,
+    (b) => b.indexOf('"b"'),
+    1000,
+    /row 1000: invalid JSON \(Expected ':' after property name\)/,
+  ),
   broken("a control character in a string", '[{"url": "a\nb"}]', (b) => b.indexOf("\n"), 0, /Bad control character/),
   // V8 names no position for an unexpected token: the offset is the row's start
   broken("an unexpected token", '[{"url": "a"}, {"url": tru}]', (b) => b.indexOf('{"url": tru'), 1, /Unexpected token/),

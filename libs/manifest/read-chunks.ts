@@ -3,8 +3,11 @@ import { createGunzip } from "node:zlib";
 import type { ManifestBytes } from "./manifest-bytes.ts";
 import { ManifestError } from "./manifest-error.ts";
 
-/** Read size: large chunks keep the per-chunk work (carry copy, batch parse) negligible. */
-export const CHUNK_BYTES = 1 << 20;
+/**
+ * Read size: large enough that the per-chunk work (carry copy, batch parse) is small, below glibc's
+ * mmap threshold (bin/with-allocator) so that read buffers are reused rather than mapped afresh.
+ */
+export const CHUNK_BYTES = 64 << 10;
 
 /** Longest row a reader holds in memory; beyond it the input is taken as broken, not as one row. */
 export const MAX_ROW_BYTES = 8 << 20;
