@@ -34,3 +34,26 @@ test("manifest: txt rows are trimmed URLs, blank lines skipped", async () => {
     { index: 3, fields: { url: "http://c" } },
   ]);
 });
+
+test("manifest: lines are decoded in regions of 32 KiB, a longer line whole; every row ends where its line does", async () => {
+  const captions = ["short", "é".repeat(25_000), "x".repeat(40_000), ...Array.from({ length: 2_000 }, (_, i) => `caption ${i} ü`)];
+  const text = captions.map((caption, i) => `${JSON.stringify({ url: `http://h/${i}`, caption })}\n`).join("");
+  for (const [name, body] of [
+    ["rows.jsonl", text],
+    ["rows.tsv", `url\tcaption\n${captions.map((caption, i) => `http://h/${i}\t${caption}\n`).join("")}`],
+  ] as const) {
+    const path = file(name);
+    await writeFile(path, body);
+    const { rows, error } = await readAll(path);
+    assert.equal(error, undefined, name);
+    assert.deepEqual(
+      rows.map((row) => row.fields.caption),
+      captions,
+      name,
+    );
+    // a row's end is the byte just after its line feed
+    const bytes = Buffer.from(body);
+    for (const row of rows) assert.equal(bytes[row.end - 1], 0x0a, `${name} row ${row.index}`);
+    assert.equal(rows.at(-1)!.end, bytes.length, name);
+  }
+});

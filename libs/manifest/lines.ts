@@ -12,7 +12,16 @@ export interface LineRegion {
   offset: number;
 }
 
-/** Cuts the input after its last line feed in each chunk, so every region decodes on its own. A BOM is skipped. */
+/**
+ * Bytes of whole lines decoded at once, at most (unless one line is longer). A decoded region takes
+ * up to two bytes a character, and V8 maps fresh pages for each string over 128 KiB.
+ */
+const REGION_BYTES = 32 << 10;
+
+/**
+ * Cuts the input at line feeds into regions of up to REGION_BYTES, so every region decodes on its
+ * own into a small string. A BOM is skipped.
+ */
 export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, start = 0): AsyncGenerator<LineRegion> {
   let carry: Buffer = Buffer.alloc(0);
   let offset = start;
@@ -23,10 +32,13 @@ export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, 
       buf = buf.subarray(offset);
     }
     const end = buf.lastIndexOf(LF) + 1;
-    if (end > 0) {
-      yield { bytes: buf.subarray(0, end), offset };
-      offset += end;
+    for (let from = 0; from < end;) {
+      let cut = from + REGION_BYTES >= end ? end : buf.lastIndexOf(LF, from + REGION_BYTES - 1) + 1;
+      if (cut <= from) cut = buf.indexOf(LF, from + REGION_BYTES) + 1; // one line longer than a region
+      yield { bytes: buf.subarray(from, cut), offset: offset + from };
+      from = cut;
     }
+    offset += end;
     carry = buf.subarray(end);
     if (carry.length > MAX_ROW_BYTES) throw new ManifestError(path, `line longer than ${MAX_ROW_BYTES} bytes`, offset);
   }
