@@ -5,12 +5,20 @@ import { keyLayout, outputFolder } from "@laion-dl/shard";
 import { timed, type StageMeters } from "@laion-dl/telemetry";
 import { transformImage, type TransformOptions } from "@laion-dl/transform";
 import { assemblyOptionsOf, transformOptionsOf } from "./job-adapters.ts";
-import { adjustWindow, createLimiter, type Limiter } from "./limiter.ts";
+import { adjustWindow, createLimiter, type Limiter, type StageLoad } from "./limiter.ts";
 import type { SampleStages } from "./sample-processor.ts";
 import type { AssemblyContext } from "./shard-assembler.ts";
 
 /** How often the body window follows the image workers' queue. */
 const WINDOW_CONTROL_MS = 100;
+/**
+ * Bodies queued per image worker past which the window shrinks; under one per worker it grows.
+ * Slow answers arrive in bursts: shrinking as soon as one body per worker waited (and growing only
+ * once a worker sat idle) kept the window at 33-55 on the WAN profile, with the workers 2-3 of 4
+ * busy and 130-220 downloads waiting for the window. A queue of a few bodies per worker costs a
+ * few MB and keeps them fed.
+ */
+const QUEUED_PER_WORKER = 4;
 /** A download slower than this many typical ones leaves the body window (bounds below). */
 const PATIENCE_FACTOR = 4;
 const MIN_PATIENCE_MS = 250;
@@ -36,11 +44,12 @@ export interface EmbeddedStages {
 /**
  * The embedded mode's stages, with downloads and image work as separate budgets. Image workers
  * are `imageWorkers` slots. Between the two, a window of bodies on their way to a worker (being
- * downloaded, queued or resized) follows the workers: it shrinks while images queue (more bodies
- * would only wait in memory) and grows while a worker waits. A download that takes several times
- * longer than a typical one leaves the window: it is probably stuck on a slow or hung server and
- * holds little memory, so it must not keep a worker from its next image. Such downloads are still
- * bounded by the caller's samples-in-flight limit (thread_count) and by the fetcher's byte budget.
+ * downloaded, queued or resized) follows the workers: it shrinks while several images per worker
+ * queue (more bodies would only wait in memory) and grows while fewer than one per worker do
+ * (bodyWindowLoad). A download that takes several times longer than a typical one leaves the
+ * window: it is probably stuck on a slow or hung server and holds little memory, so it must not keep
+ * a worker from its next image. Such downloads are still bounded by the caller's samples-in-flight
+ * limit (thread_count) and by the fetcher's byte budget.
  */
 export function createEmbeddedStages(fetcher: Fetcher, transformOptions: TransformOptions, limits: EmbeddedStageLimits, meters?: StageMeters): EmbeddedStages {
   const imageWork = createLimiter(limits.imageWorkers);
@@ -49,8 +58,7 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
   // before the first images were done, and the memory glibc kept from that burst set the run's RSS.
   const bodyWindow = createLimiter(Math.min(bounds.min, bounds.max));
   const control = setInterval(() => {
-    const load = imageWork.waiting >= imageWork.limit ? "saturated" : imageWork.waiting === 0 && imageWork.active < imageWork.limit ? "relaxed" : "steady";
-    adjustWindow(bodyWindow, load, bounds);
+    adjustWindow(bodyWindow, bodyWindowLoad(imageWork.waiting, imageWork.limit), bounds);
   }, WINDOW_CONTROL_MS).unref();
   let typicalMs = MIN_PATIENCE_MS / PATIENCE_FACTOR;
 
@@ -98,6 +106,11 @@ export function createEmbeddedStages(fetcher: Fetcher, transformOptions: Transfo
     },
   };
   return { stages, bodyWindow, imageWork, close: () => clearInterval(control) };
+}
+
+/** What the image workers say about the body window, from the bodies queued for them. */
+export function bodyWindowLoad(queued: number, workers: number): StageLoad {
+  return queued >= QUEUED_PER_WORKER * workers ? "saturated" : queued < workers ? "relaxed" : "steady";
 }
 
 /** Everything a shard needs to be assembled in this process, stages called directly (and timed by `meters`). */

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import sharp from "sharp";
 import { createFetcher } from "@laion-dl/fetch";
 import type { TransformOptions } from "@laion-dl/transform";
-import { createEmbeddedStages } from "./embedded-stages.ts";
+import { bodyWindowLoad, createEmbeddedStages } from "./embedded-stages.ts";
 
 const SMALL_JPEG: TransformOptions = {
   imageSize: 32,
@@ -91,4 +91,13 @@ test("embedded stages: the body window opens from its floor, so a run's first bo
     await new Promise((resolve) => server.close(resolve));
     await fetcher.close();
   }
+});
+
+test("embedded stages: the body window grows while fewer bodies than workers wait, even with every worker busy, and shrinks only past 4 per worker", () => {
+  const workers = 4;
+  assert.equal(bodyWindowLoad(0, workers), "relaxed");
+  assert.equal(bodyWindowLoad(workers - 1, workers), "relaxed"); // a burst of slow answers must not starve a worker
+  assert.equal(bodyWindowLoad(workers, workers), "steady");
+  assert.equal(bodyWindowLoad(4 * workers - 1, workers), "steady");
+  assert.equal(bodyWindowLoad(4 * workers, workers), "saturated");
 });
