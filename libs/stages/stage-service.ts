@@ -17,7 +17,8 @@ export interface StageServiceConfig extends TelemetryConfig {
 export interface StageServiceOptions {
   readonly name: "fetcher" | "transformer";
   readonly definition: ServiceDefinition;
-  readonly service: { readonly handlers: object; inFlight(): number; drain(): Promise<void> };
+  /** `capacity`: the inFlight() of a fully loaded service, for the saturation adverts; default config.concurrency. */
+  readonly service: { readonly handlers: object; inFlight(): number; readonly capacity?: number; drain(): Promise<void> };
   readonly config: StageServiceConfig;
   readonly log: Logger;
   /** The server's TLS and token (readTransportSecurity at boot). */
@@ -65,7 +66,7 @@ export async function runStageService(options: StageServiceOptions): Promise<voi
   const stopAdverts = startSaturationAdverts(bus.signals, {
     service: options.name,
     instance: config.instance,
-    capacity: config.concurrency,
+    capacity: service.capacity ?? config.concurrency,
     inFlight: () => service.inFlight(),
   });
   const stopFollowing = followReadiness(server.health, () => bus.connected && (options.ready?.() ?? true));

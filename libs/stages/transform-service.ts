@@ -28,13 +28,22 @@ export interface TransformService {
   /** Register with startGrpcServer: `{ definition: contracts.transform, implementation: handlers }`. */
   readonly handlers: TransformServiceHandlers;
   readonly concurrency: number;
-  /** Images being transformed now (downloads in progress are not load on this service). */
+  /** Images being transformed or waiting for a slot (downloads in progress are not load on this service). */
   inFlight(): number;
+  /** The inFlight() of a fully loaded service: every slot busy and a few images queued for each. */
+  readonly capacity: number;
   /** Stops reading requests, answers the requests in flight, ends every stream. */
   drain(): Promise<void>;
 }
 
 const DEFAULT_MAX_REQUESTS = 256;
+/**
+ * Images queued per slot that still count as load the service can take. A service that advertised
+ * full at every slot busy had its assemblers shrink their windows while it was merely fed (the
+ * adverts come every second: from 256 to the floor of 8 in 12 s), and then it ran dry between
+ * images; the embedded mode's body window follows the same rule (libs/pipeline).
+ */
+const QUEUED_PER_SLOT = 4;
 
 /**
  * laion_dl.v1.TransformService over transformImage. A refused image (TransformFailure) is answered
@@ -110,7 +119,8 @@ export function createTransformService(options: TransformServiceOptions = {}): T
   return {
     handlers: { Transform: (call) => server.serve(call) },
     concurrency,
-    inFlight: () => imageSlots.active,
+    inFlight: () => imageSlots.active + imageSlots.waiting,
+    capacity: concurrency * (1 + QUEUED_PER_SLOT),
     drain: server.drain,
   };
 }

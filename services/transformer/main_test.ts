@@ -99,7 +99,7 @@ test("transformer-service: serves once NATS and its fetchers answer; transforms 
     await waitFor(() => adverts.some((advert) => advert.instance === "transformer-under-test"), 3_000);
     const advert = adverts.find((candidate) => candidate.instance === "transformer-under-test")!;
     assert.equal(advert.service, "transformer");
-    assert.equal(advert.capacity, 3);
+    assert.equal(advert.capacity, 3 * 5, "3 slots, each with room for 4 queued images");
 
     transformer.child.kill("SIGTERM");
     assert.equal(await transformer.exited, 0);
