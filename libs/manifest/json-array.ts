@@ -2,7 +2,7 @@ import { Buffer, isUtf8 } from "node:buffer";
 import { describeJsonError, jsonRow } from "./json-row.ts";
 import { countLines } from "./lines.ts";
 import { ManifestError } from "./manifest-error.ts";
-import { MAX_ROW_BYTES } from "./read-chunks.ts";
+import { DECODE_BYTES, MAX_ROW_BYTES } from "./read-chunks.ts";
 import type { ManifestRow, ResumePoint } from "./types.ts";
 import { bomLength, invalidUtf8Index, withWholeBom } from "./utf8.ts";
 
@@ -166,19 +166,12 @@ function stringEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
-/**
- * Bytes of rows given to one JSON.parse. Its string takes up to two bytes a character, and V8 puts
- * a string over 128 KiB on pages of its own, mapped afresh each time: with whole 1 MiB chunks, page
- * faults were half of the reader's time.
- */
-const PARSE_BATCH_BYTES = 32 << 10;
-
 /** Parses rows `[starts[k], ends[k])`; on a bad row, returns the rows before it and what is wrong. */
 function parseRows(buf: Buffer, starts: number[], ends: number[]): { values: unknown[]; failure?: Omit<Failure, "line"> } {
   const values: unknown[] = [];
   for (let first = 0; first < starts.length;) {
     let last = first;
-    while (last + 1 < starts.length && ends[last + 1]! - starts[first]! <= PARSE_BATCH_BYTES) last++;
+    while (last + 1 < starts.length && ends[last + 1]! - starts[first]! <= DECODE_BYTES) last++;
     const batch = parseBatch(buf.subarray(starts[first], ends[last]));
     if (batch) {
       for (const value of batch) values.push(value);

@@ -1,6 +1,6 @@
 import { Buffer, isUtf8 } from "node:buffer";
 import { ManifestError } from "./manifest-error.ts";
-import { MAX_ROW_BYTES } from "./read-chunks.ts";
+import { DECODE_BYTES, MAX_ROW_BYTES } from "./read-chunks.ts";
 import type { ManifestRow, ResumePoint } from "./types.ts";
 import { bomLength } from "./utf8.ts";
 
@@ -13,14 +13,8 @@ export interface LineRegion {
 }
 
 /**
- * Bytes of whole lines decoded at once, at most (unless one line is longer). A decoded region takes
- * up to two bytes a character, and V8 maps fresh pages for each string over 128 KiB.
- */
-const REGION_BYTES = 32 << 10;
-
-/**
- * Cuts the input at line feeds into regions of up to REGION_BYTES, so every region decodes on its
- * own into a small string. A BOM is skipped.
+ * Cuts the input at line feeds into regions of up to DECODE_BYTES (unless one line is longer), so
+ * every region decodes on its own into a small string. A BOM is skipped.
  */
 export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, start = 0): AsyncGenerator<LineRegion> {
   let carry: Buffer = Buffer.alloc(0);
@@ -33,8 +27,8 @@ export async function* lineRegions(chunks: AsyncIterable<Buffer>, path: string, 
     }
     const end = buf.lastIndexOf(LF) + 1;
     for (let from = 0; from < end;) {
-      let cut = from + REGION_BYTES >= end ? end : buf.lastIndexOf(LF, from + REGION_BYTES - 1) + 1;
-      if (cut <= from) cut = buf.indexOf(LF, from + REGION_BYTES) + 1; // one line longer than a region
+      let cut = from + DECODE_BYTES >= end ? end : buf.lastIndexOf(LF, from + DECODE_BYTES - 1) + 1;
+      if (cut <= from) cut = buf.indexOf(LF, from + DECODE_BYTES) + 1; // one line longer than a region
       yield { bytes: buf.subarray(from, cut), offset: offset + from };
       from = cut;
     }

@@ -18,7 +18,7 @@ const WINDOW_CONTROL_MS = 100;
  * busy and 130-220 downloads waiting for the window. A queue of a few bodies per worker costs a
  * few MB and keeps them fed.
  */
-const QUEUED_PER_WORKER = 4;
+export const QUEUED_PER_WORKER = 4;
 /** A download slower than this many typical ones leaves the body window (bounds below). */
 const PATIENCE_FACTOR = 4;
 const MIN_PATIENCE_MS = 250;

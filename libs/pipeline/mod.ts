@@ -1,4 +1,5 @@
 export { adjustWindow, createLimiter, type Limiter, type StageLoad } from "./limiter.ts";
+export { QUEUED_PER_WORKER } from "./embedded-stages.ts";
 export {
   processSample,
   type FetchedSample,

@@ -3,7 +3,7 @@ import sharp from "sharp";
 import { OptionError, type StageOptions } from "@laion-dl/config";
 import { digestsOf, FetchFailure, type Download } from "@laion-dl/fetch";
 import { toFailure, type TransformRequest__Output, type TransformResponse, type TransformServiceHandlers } from "@laion-dl/grpc";
-import { createLimiter, transformOptionsOf } from "@laion-dl/pipeline";
+import { createLimiter, QUEUED_PER_WORKER, transformOptionsOf } from "@laion-dl/pipeline";
 import { TransformFailure, transformImage } from "@laion-dl/transform";
 import { timed, type StageMeter } from "@laion-dl/telemetry";
 import { createRequestStreamServer } from "./request-stream-server.ts";
@@ -37,13 +37,6 @@ export interface TransformService {
 }
 
 const DEFAULT_MAX_REQUESTS = 256;
-/**
- * Images queued per slot that still count as load the service can take. A service that advertised
- * full at every slot busy had its assemblers shrink their windows while it was merely fed (the
- * adverts come every second: from 256 to the floor of 8 in 12 s), and then it ran dry between
- * images; the embedded mode's body window follows the same rule (libs/pipeline).
- */
-const QUEUED_PER_SLOT = 4;
 
 /**
  * laion_dl.v1.TransformService over transformImage. A refused image (TransformFailure) is answered
@@ -120,7 +113,9 @@ export function createTransformService(options: TransformServiceOptions = {}): T
     handlers: { Transform: (call) => server.serve(call) },
     concurrency,
     inFlight: () => imageSlots.active + imageSlots.waiting,
-    capacity: concurrency * (1 + QUEUED_PER_SLOT),
+    // Full once each slot has its share of queued images, the embedded body window's rule: full at
+    // every slot busy, assemblers shrank their windows to 8 within 12 s while this was merely fed.
+    capacity: concurrency * (1 + QUEUED_PER_WORKER),
     drain: server.drain,
   };
 }
