@@ -24,7 +24,7 @@ export interface DistributedRun {
 }
 
 export type DistributedResult = { skipped: string } | { best: DistributedRun; runs: DistributedRun[] };
-/** pairedCeiling[i]: a ceiling pass of the best setting run just before runs[i]. */
+/** Ceiling passes of the best setting around the runs: [i] just before runs[i], [i + 1] just after it. */
 export type PairedDistributedResult = { skipped: string } | { best: DistributedRun; runs: DistributedRun[]; pairedCeiling: number[] };
 
 const POLL_MS = 100;
@@ -44,6 +44,8 @@ export async function runDistributed(options: {
   log: (line: string) => void;
   /** Called before each timed job (the bench waits for a quiet machine there). */
   beforeEach: () => Promise<void>;
+  /** Called once after the last timed job, the services still up. */
+  afterLast: () => Promise<void>;
 }): Promise<DistributedResult> {
   const missing = await missingServices();
   if (missing.length > 0) return { skipped: `services/${missing.join(", services/")} missing (no main.ts)` };
@@ -83,6 +85,7 @@ export async function runDistributed(options: {
         runs.push(run);
         await rm(output, { recursive: true, force: true });
       }
+      await options.afterLast();
     } finally {
       client.close();
     }

@@ -20,7 +20,7 @@ import { mb, pct } from "./report.ts";
 
 export const PHOTO_PER_SHARD = 1000;
 
-/** Runs of one embedded setting, each paired with a ceiling pass just before it. */
+/** Runs of one embedded setting, bracketed by ceiling passes (pairedCeiling: one before each run, one after the last). */
 export interface EmbeddedSeries {
   /** undefined: laion-dl's default thread_count. */
   threadCount?: number;
@@ -129,6 +129,7 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
         await context.pairedCeilingPass(photo.ceiling, paired);
         runs.push(await context.embeddedRun(job(threadCount), `run ${i}`));
       }
+      await context.pairedCeilingPass(photo.ceiling, paired);
       photo.embedded.push({ ...(threadCount === undefined ? {} : { threadCount }), best: best(runs), runs, pairedCeiling: paired });
     }
   }

@@ -109,8 +109,9 @@ const embeddedRun = async (job: EmbeddedJob, label: string, extras: { cpuProfDir
   );
   return run;
 };
-// This machine's speed drifts by 10-20 % over minutes: each embedded and distributed run also gets a
-// ceiling pass of the best setting just before it, and its ratio to that pass.
+// This machine's speed drifts by 10-20 % over minutes: ceiling passes of the best setting bracket
+// each embedded and distributed run (one before each, one after the last), and each run's ratio is
+// to the mean of the passes just before and after it.
 const pairedCeilingPass = async (ceiling: CeilingResult | undefined, kind: CorpusKind, paired: number[]): Promise<void> => {
   const best = ceiling?.best;
   if (!best) return quiet();
@@ -125,6 +126,7 @@ if (!options.skip.has("embedded")) {
     await pairedCeilingPass(results.ceiling, "demo", paired);
     runs.push(await embeddedRun(demoJob(BIG_SHARDS), `run ${i}`));
   }
+  await pairedCeilingPass(results.ceiling, "demo", paired);
   results.embedded = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs, pairedCeiling: paired };
 }
 if (!options.skip.has("small-shards")) {
@@ -162,6 +164,7 @@ const fleetRun = async (job: EmbeddedJob, pairedPass: (paired: number[]) => Prom
     jobExtra: options.jobExtra,
     log,
     beforeEach: () => pairedPass(paired),
+    afterLast: () => pairedPass(paired),
   });
   if ("skipped" in distributed) log(`  skipped: ${distributed.skipped}`);
   return "skipped" in distributed ? distributed : { ...distributed, pairedCeiling: paired };

@@ -39,7 +39,7 @@ export interface BenchResults {
   options: Record<string, unknown>;
   corpus: CorpusMix & { warmSeconds: number };
   ceiling?: CeilingResult;
-  /** pairedCeiling[i]: a ceiling pass of the best setting run just before runs[i]. */
+  /** Ceiling passes of the best setting around the runs: [i] just before runs[i], [i + 1] just after it. */
   embedded?: { best: EmbeddedRun; runs: EmbeddedRun[]; pairedCeiling: number[] };
   embeddedSmallShards?: EmbeddedRun;
   distributed?: PairedDistributedResult;
@@ -351,14 +351,17 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
 
 /** Each run's rate over the ceiling pass just before it, and their median against the target. */
 function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling: readonly number[], target: number): Line | undefined {
-  if (pairedCeiling.length !== runs.length || runs.length === 0) return undefined;
-  const ratios = runs.map((run, i) => run.imagesPerSecond / pairedCeiling[i]!);
+  const bracketed = pairedCeiling.length === runs.length + 1;
+  if ((!bracketed && pairedCeiling.length !== runs.length) || runs.length === 0) return undefined;
+  // Older results have only the pass before each run.
+  const ceilings = runs.map((_, i) => (bracketed ? (pairedCeiling[i]! + pairedCeiling[i + 1]!) / 2 : pairedCeiling[i]!));
+  const ratios = runs.map((run, i) => run.imagesPerSecond / ceilings[i]!);
   const sorted = [...ratios].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   return {
-    figure: "  each run / a ceiling pass just before it",
-    value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${pairedCeiling[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
+    figure: bracketed ? "  each run / the ceiling passes just before and after it (mean)" : "  each run / a ceiling pass just before it",
+    value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${ceilings[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
     target: `≥ ${target.toFixed(2)}`,
     met: median >= target,
   };
