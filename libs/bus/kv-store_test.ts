@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
+import { connect } from "nats";
+import { createKvStore } from "./kv-store.ts";
 import { connectBus, type Bus } from "./mod.ts";
 
 let server: NatsServerProcess;
@@ -29,6 +31,33 @@ test("bus: KV keys lists by prefix", async () => {
   assert.deepEqual(await bus.jobs.keys("job-7"), ["job-7.0", "job-7.1", "job-70.0"]);
   assert.deepEqual(await bus.jobs.keys(), ["job-7.0", "job-7.1", "job-70.0", "other"]);
   assert.deepEqual(await bus.jobs.keys("none."), []);
+});
+
+test("bus: KV entries reads each key's last value by prefix in one pass", async () => {
+  for (let i = 0; i < 300; i++) await bus.shards.put(`job-8.${i}`, { status: "assembling", i });
+  await bus.shards.put("job-8.7", { status: "done", i: 7 }); // the later revision wins
+  await bus.shards.put("job-80.0", { status: "done", i: 0 });
+  const entries = await bus.shards.entries("job-8.");
+  assert.equal(entries.size, 300);
+  assert.deepEqual(entries.get("job-8.7"), { status: "done", i: 7 });
+  assert.deepEqual(entries.get("job-8.299"), { status: "assembling", i: 299 });
+  assert.equal(entries.has("job-80.0"), false);
+  assert.deepEqual([...(await bus.shards.entries("job-8"))].length, 301); // no dot: filtered here
+  assert.deepEqual(await bus.shards.entries("none."), new Map());
+});
+
+test("bus: KV entries leaves out deleted keys", async () => {
+  const nc = await connect({ servers: server.url });
+  try {
+    const kv = await nc.jetstream().views.kv("entries-test");
+    const store = createKvStore<{ n: number }>(kv, "entries-test");
+    await store.put("job-9.0", { n: 0 });
+    await store.put("job-9.1", { n: 1 });
+    await kv.delete("job-9.0");
+    assert.deepEqual(await store.entries("job-9."), new Map([["job-9.1", { n: 1 }]]));
+  } finally {
+    await nc.close();
+  }
 });
 
 test("bus: a bad KV key is a BusError", async () => {
