@@ -349,7 +349,7 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
   return lines;
 }
 
-/** Each run's rate over the ceiling pass just before it, and their median against the target. */
+/** Each run's rate over the ceiling at its time (the mean of the passes bracketing it), and their median against the target. */
 function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling: readonly number[], target: number): Line | undefined {
   const bracketed = pairedCeiling.length === runs.length + 1;
   if ((!bracketed && pairedCeiling.length !== runs.length) || runs.length === 0) return undefined;

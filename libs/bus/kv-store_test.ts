@@ -42,7 +42,7 @@ test("bus: KV entries reads each key's last value by prefix in one pass", async 
   assert.deepEqual(entries.get("job-8.7"), { status: "done", i: 7 });
   assert.deepEqual(entries.get("job-8.299"), { status: "assembling", i: 299 });
   assert.equal(entries.has("job-80.0"), false);
-  assert.deepEqual([...(await bus.shards.entries("job-8"))].length, 301); // no dot: filtered here
+  assert.equal((await bus.shards.entries("job-8")).size, 301); // no dot: job-80.0 too, filtered here
   assert.deepEqual(await bus.shards.entries("none."), new Map());
 });
 
