@@ -11,6 +11,11 @@ export interface DigestFile {
   readonly input: Transform;
   /** Resolves once every byte is on disk (fsynced) with the file's sha256 and size. */
   readonly done: Promise<{ sha256: string; bytes: number }>;
+  /**
+   * The write's error (with the path) as soon as the file reports it, before `done` settles: a
+   * writer whose own stream was torn down by it reports this cause instead of its own symptom.
+   */
+  failure(): unknown;
   /** Stops writing; resolves once the file is closed, so that removing it removes it for good. */
   abort(): Promise<void>;
 }
@@ -26,19 +31,25 @@ export function createDigestFile(path: string): DigestFile {
     },
   });
   // A fresh temporary name, created exclusively: never written through a symlink.
-  const done = pipeline(input, createWriteStream(path, { flags: "wx" })).then(
+  const output = createWriteStream(path, { flags: "wx" });
+  let failure: unknown;
+  output.once("error", (error) => {
+    failure ??= withPath(error, path);
+  });
+  const done = pipeline(input, output).then(
     async () => {
       await fsync(path);
       return { sha256: hash.digest("hex"), bytes };
     },
     (error: unknown) => {
-      throw withPath(error, path);
+      throw failure ?? withPath(error, path);
     },
   );
   done.catch(() => {}); // the writer awaits `done`; this only avoids an unhandled rejection before then
   return {
     input,
     done,
+    failure: () => failure,
     async abort() {
       input.destroy();
       await done.catch(() => {});

@@ -39,10 +39,15 @@ export async function createParquetWriter(path: string, columns: ShardColumns, i
         if (value !== null && value !== undefined) row[name] = INT32_COLUMNS.has(name) ? value : asText(value);
       }
       if (imageColumn && image) row[imageColumn] = image;
-      await writer.appendRow(row);
+      // As the tar writer does: after a failed write, the file's error is the cause to report.
+      await writer.appendRow(row).catch((error: unknown) => {
+        throw file.failure() ?? error;
+      });
     },
     async finish() {
-      await writer.close();
+      await writer.close().catch((error: unknown) => {
+        throw file.failure() ?? error;
+      });
       return file.done;
     },
     abort: () => file.abort(),

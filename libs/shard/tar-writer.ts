@@ -33,7 +33,17 @@ export function createTarWriter(path: string): TarWriter {
   return {
     add(member) {
       return new Promise((resolve, reject) => {
-        pack.entry({ ...FIXED_HEADER, name: member.name, size: member.data.length }, member.data, (error) => (error ? reject(error) : resolve()));
+        // A failed write (a full disk) tears the pack down too: its "already finalized or
+        // destroyed" is a symptom, the file's error the cause to report.
+        const fail = (error: unknown) => reject(file.failure() ?? error);
+        try {
+          const entry = pack.entry({ ...FIXED_HEADER, name: member.name, size: member.data.length }, member.data, (error) => (error ? fail(error) : resolve()));
+          // Torn down with the pack, the entry's stream also emits the error the callback gets:
+          // unheard, it would be an uncaught exception.
+          entry.on("error", () => {});
+        } catch (error) {
+          fail(error);
+        }
       });
     },
     finish() {
