@@ -30,6 +30,15 @@ export async function createParquetWriter(path: string, columns: ShardColumns, i
   const writer = await parquet.ParquetWriter.openStream(new parquet.ParquetSchema(fields), file.input, {
     useDataPageV2: false,
   });
+  // parquetjs-lite waits for its stream's callbacks and events; once the file has failed (a full
+  // disk) some never come, and close() waited forever. Each call also ends on the file's failure,
+  // reported as the file's error (with its path) rather than the torn-down stream's.
+  const fileFailed = new Promise<never>((_, reject) => void file.done.catch(reject));
+  fileFailed.catch(() => {});
+  const unlessFileFailed = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([work, fileFailed]).catch((error: unknown) => {
+      throw file.failure() ?? error;
+    });
   return {
     async append(metadata, image) {
       const row: Record<string, unknown> = {};
@@ -39,15 +48,10 @@ export async function createParquetWriter(path: string, columns: ShardColumns, i
         if (value !== null && value !== undefined) row[name] = INT32_COLUMNS.has(name) ? value : asText(value);
       }
       if (imageColumn && image) row[imageColumn] = image;
-      // As the tar writer does: after a failed write, the file's error is the cause to report.
-      await writer.appendRow(row).catch((error: unknown) => {
-        throw file.failure() ?? error;
-      });
+      await unlessFileFailed(writer.appendRow(row));
     },
     async finish() {
-      await writer.close().catch((error: unknown) => {
-        throw file.failure() ?? error;
-      });
+      await unlessFileFailed(writer.close());
       return file.done;
     },
     abort: () => file.abort(),
