@@ -11,8 +11,8 @@ export interface KvStore<T> {
   /** Keys starting with `prefix`; a prefix ending in "." is filtered on the server. */
   keys(prefix?: string): Promise<string[]>;
   /**
-   * The value of every key starting with `prefix` (filtered on the server as keys() is), streamed
-   * in one pass: a job's 10 000 shard records cost one consumer, not 10 000 round trips.
+   * The value of every key starting with `prefix` (filtered on the server as keys() is), in key
+   * order, streamed in one pass: a job's 10 000 shard records cost one consumer, not 10 000 round trips.
    */
   entries(prefix?: string): Promise<Map<string, T>>;
 }
@@ -81,14 +81,9 @@ export function createKvStore<T>(kv: KV, bucket: string): KvStore<T> {
         }
         return latest;
       });
-      return new Map([...read].map(([key, entry]) => [key, valueOf(entry)]));
+      return new Map([...read].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, entry]) => [key, valueOf(entry)]));
     },
   };
-}
-
-/** entries() in key order. */
-export function sortedByKey<T>(entries: Map<string, T>): [string, T][] {
-  return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function encode(value: unknown): Uint8Array {

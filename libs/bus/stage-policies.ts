@@ -1,6 +1,6 @@
 import type { KV } from "nats";
 import { attempt } from "./errors.ts";
-import { createKvStore, sortedByKey } from "./kv-store.ts";
+import { createKvStore } from "./kv-store.ts";
 
 /** A stage's limits as published: limit name (limit_timeout, …) to its value. */
 export type PublishedPolicy = Readonly<Record<string, number | boolean>>;
@@ -42,7 +42,7 @@ export function createStagePolicies(kv: KV, bucket: string): StagePolicies {
     },
     async list() {
       const policies: StagePolicy[] = [];
-      for (const [, entry] of sortedByKey(await store.entries())) {
+      for (const entry of (await store.entries()).values()) {
         if (entry && typeof entry.source === "string" && typeof entry.policy === "object" && entry.policy !== null) policies.push(entry);
       }
       return policies;

@@ -1,4 +1,4 @@
-import { sortedByKey, type Bus } from "@laion-dl/bus";
+import type { Bus } from "@laion-dl/bus";
 import type { JobRecord, ShardRecord } from "./job-record.ts";
 
 export interface JobStatus {
@@ -19,7 +19,7 @@ export async function jobStatus(bus: Bus, jobId: string): Promise<JobStatus | nu
   let parked: string | null = null;
   let samplesDone = 0;
   let successes = 0;
-  for (const [key, value] of sortedByKey(await bus.shards.entries(`${jobId}.`))) {
+  for (const [key, value] of await bus.shards.entries(`${jobId}.`)) {
     const shard = value as ShardRecord;
     if (shard.status === "parked") parked ??= `shard ${key.slice(jobId.length + 1)} parked after ${shard.deliveries} deliveries: ${shard.error}`;
     if (shard.status !== "done") continue;
