@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -19,21 +20,29 @@ test("service launcher: an unknown service name exits 2 with the usage line", as
   assert.match(failure.stderr, /usage: laion-dl-service ingest\|fetcher\|transformer\|assembler/);
 });
 
-test("service launcher: each of the four services runs with its heap, malloc and libuv settings; the caller's variables win", async (t) => {
+test("service launcher: each of the four services runs with its heap, malloc and libuv settings (a transformer's pool sized by its concurrency); the caller's variables win", async (t) => {
   // Ingest serves only once NATS answers; the others stay up NOT_SERVING without it (port 1).
   const nats = await startNatsServer();
   t.after(() => nats.stop());
   const inherited = process.env.UV_THREADPOOL_SIZE;
-  const cases: { name: string; env: Record<string, string>; flag: string; arenas: string; threadpool: string | undefined; ready: string }[] = [
+  const transformer = { name: "transformer", flag: "--initial-old-space-size=64", arenas: "2", ready: "listening" };
+  const fetcherAddress = { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1" };
+  const cases: {
+    name: string;
+    env: Record<string, string>;
+    args?: string[];
+    flag: string;
+    arenas: string;
+    threadpool: string | undefined;
+    ready: string;
+  }[] = [
     { name: "fetcher", env: {}, flag: "--initial-old-space-size=96", arenas: "2", threadpool: "64", ready: "listening" },
-    {
-      name: "transformer",
-      env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", UV_THREADPOOL_SIZE: "12" },
-      flag: "--initial-old-space-size=64",
-      arenas: "2",
-      threadpool: "12",
-      ready: "listening",
-    },
+    // A transformer's pool: its images in flight (2 per core by default) and two spare threads.
+    { ...transformer, env: fetcherAddress, threadpool: String(2 * availableParallelism() + 2) },
+    { ...transformer, env: { ...fetcherAddress, LAION_DL_CONCURRENCY: "5" }, threadpool: "7" },
+    { ...transformer, env: { ...fetcherAddress, LAION_DL_CONCURRENCY: "5" }, args: ["--concurrency", "3"], threadpool: "5" },
+    { ...transformer, env: fetcherAddress, args: ["--concurrency=010"], threadpool: "12" },
+    { ...transformer, env: { ...fetcherAddress, LAION_DL_CONCURRENCY: "3", UV_THREADPOOL_SIZE: "12" }, threadpool: "12" },
     {
       name: "assembler",
       env: { LAION_DL_FETCHER_ADDRESSES: "127.0.0.1:1", LAION_DL_TRANSFORMER_ADDRESSES: "127.0.0.1:1", MALLOC_ARENA_MAX: "3" },
@@ -44,8 +53,8 @@ test("service launcher: each of the four services runs with its heap, malloc and
     },
     { name: "ingest", env: { LAION_DL_NATS_URL: nats.url }, flag: "--initial-old-space-size=64", arenas: "2", threadpool: inherited, ready: "serving" },
   ];
-  for (const { name, env, flag, arenas, threadpool, ready } of cases) {
-    const service = startServiceProcess(name, { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", ...env });
+  for (const { name, env, args, flag, arenas, threadpool, ready } of cases) {
+    const service = startServiceProcess(name, { LAION_DL_NATS_URL: "nats://127.0.0.1:1", LAION_DL_HOST: "127.0.0.1", LAION_DL_PORT: "0", ...env }, args);
     t.after(() => service.child.kill("SIGKILL"));
     await service.waitForEvent(ready);
     const pid = service.child.pid!;
@@ -54,10 +63,11 @@ test("service launcher: each of the four services runs with its heap, malloc and
       (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
     assert.equal(argv.includes(flag), true, `${name}: ${argv.join(" ")}`);
-    assert.equal(argv.at(-2), "main.ts", `${name}: ${argv.join(" ")}`); // the launcher execs node: no shell left between
+    // The launcher execs node: no shell left between, the flags passed on.
+    assert.deepEqual(argv.slice(argv.indexOf("main.ts")), ["main.ts", ...(args ?? []), ""], `${name}: ${argv.join(" ")}`);
     assert.equal(environ.get("MALLOC_ARENA_MAX"), arenas, name);
     assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), "131072", name); // bin/with-allocator's glibc setting
-    assert.equal(environ.get("UV_THREADPOOL_SIZE"), threadpool, name);
+    assert.equal(environ.get("UV_THREADPOOL_SIZE"), threadpool, `${name} ${JSON.stringify({ env, args })}`);
     service.child.kill("SIGKILL");
     await service.exited;
   }
