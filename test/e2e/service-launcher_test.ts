@@ -66,7 +66,9 @@ test("service launcher: each of the four services runs with its heap, malloc and
     // The launcher execs node: no shell left between, the flags passed on.
     assert.deepEqual(argv.slice(argv.indexOf("main.ts")), ["main.ts", ...(args ?? []), ""], `${name}: ${argv.join(" ")}`);
     assert.equal(environ.get("MALLOC_ARENA_MAX"), arenas, name);
-    assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), "131072", name); // bin/with-allocator's glibc setting
+    // bin/with-allocator's glibc setting, except for the fetcher, whose copies of each body stay in the arena.
+    assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), name === "fetcher" ? "4194304" : "131072", name);
+    assert.equal(environ.get("MALLOC_TRIM_THRESHOLD_"), name === "fetcher" ? "16777216" : undefined, name);
     assert.equal(environ.get("UV_THREADPOOL_SIZE"), threadpool, `${name} ${JSON.stringify({ env, args })}`);
     service.child.kill("SIGKILL");
     await service.exited;
