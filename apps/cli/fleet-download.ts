@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectBus, readNatsAuth } from "@laion-dl/bus";
 import type { DownloadOptions } from "@laion-dl/config";
-import { ingestJob, jobStatus, refuseBeyondFleetPolicy, type JobStatus } from "@laion-dl/jobs";
+import { followJob, ingestJob, refuseBeyondFleetPolicy, type JobStatus } from "@laion-dl/jobs";
 import type { ProgressOutput } from "./download-command.ts";
 import { etaOf, startProgress, type ProgressFrame } from "./progress.ts";
 
-/** How often the job's shard records are read back from NATS. */
+/** How often the job's status is taken (its record from NATS, its shards' figures from the follow). */
 const POLL_MS = 500;
 
 /**
@@ -22,7 +22,8 @@ export async function fleetDownload(natsUrl: string, options: DownloadOptions, o
     const ingested = await ingestJob(bus, options, { maxOutstanding: 64 });
     console.log(`job ${ingested.jobId}: ${ingested.shardsTotal} shards, ${ingested.shardsPublished} queued for the fleet`);
     const started = performance.now();
-    const first = await jobStatus(bus, ingested.jobId);
+    const progress = await followJob(bus, ingested.jobId);
+    const first = await progress.status();
     let status = first;
     const display = startProgress(() => jobFrame(status, first?.shardsDone ?? 0, started), { ...output, stream: process.stdout });
     try {
@@ -30,9 +31,10 @@ export async function fleetDownload(natsUrl: string, options: DownloadOptions, o
         if (!status) throw new Error(`job ${ingested.jobId} disappeared from NATS`);
         if (status.state === "done" || status.state === "failed") break;
         await sleep(POLL_MS);
-        status = await jobStatus(bus, ingested.jobId);
+        status = await progress.status();
       }
     } finally {
+      progress.stop();
       display.stop();
     }
     const seconds = (performance.now() - started) / 1000;

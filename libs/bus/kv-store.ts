@@ -15,6 +15,19 @@ export interface KvStore<T> {
    * order, streamed in one pass: a job's 10 000 shard records cost one consumer, not 10 000 round trips.
    */
   entries(prefix?: string): Promise<Map<string, T>>;
+  /**
+   * Follows the keys starting with `prefix` (filtered as keys() is): `onChange` sees each key's last
+   * value, then every later write as it happens (null once a key is deleted). Resolves once the
+   * last values have all been seen, so that a follower answers from memory what entries() would
+   * read again in full.
+   */
+  follow(prefix: string, onChange: (key: string, value: T | null) => void): Promise<KvFollow>;
+}
+
+export interface KvFollow {
+  stop(): void;
+  /** Settles once the follow has ended: stopped, or its connection closed for good. */
+  readonly ended: Promise<void>;
 }
 
 const WRONG_LAST_SEQUENCE = 10071;
@@ -53,8 +66,7 @@ export function createKvStore<T>(kv: KV, bucket: string): KvStore<T> {
         // A Set: nats.js lists a key again when it is written while the listing runs (its consumer
         // delivers the new revision too), which counted a shard finishing at that moment twice.
         const found = new Set<string>();
-        const filter = prefix.endsWith(".") ? `${prefix}>` : ">";
-        for await (const key of await kv.keys(filter)) if (key.startsWith(prefix)) found.add(key);
+        for await (const key of await kv.keys(filterOf(prefix))) if (key.startsWith(prefix)) found.add(key);
         return [...found].sort();
       });
     },
@@ -65,7 +77,7 @@ export function createKvStore<T>(kv: KV, bucket: string): KvStore<T> {
         let caughtUp = false;
         let watch: QueuedIterator<KvEntry> | undefined;
         watch = await kv.watch({
-          key: prefix.endsWith(".") ? `${prefix}>` : ">",
+          key: filterOf(prefix),
           initializedFn: () => {
             caughtUp = true;
             watch?.stop();
@@ -83,7 +95,51 @@ export function createKvStore<T>(kv: KV, bucket: string): KvStore<T> {
       });
       return new Map([...read].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, entry]) => [key, valueOf(entry)]));
     },
+    async follow(prefix, onChange) {
+      return attempt(`following ${bucket}`, async () => {
+        // nats.js says it has caught up either in order (the iterator calls back once the replay
+        // before it has been taken) or out of band, before kv.watch returns, with the replay still
+        // queued: in both cases the replay is the entries received by then.
+        let replayLength: number | null = null;
+        let taken = 0;
+        let caughtUp!: () => void;
+        const replayed = new Promise<void>((resolve) => (caughtUp = resolve));
+        const settle = () => {
+          if (replayLength !== null && taken >= replayLength) caughtUp();
+        };
+        let watch: QueuedIterator<KvEntry> | undefined;
+        let earlyCatchUp = false;
+        watch = await kv.watch({
+          key: filterOf(prefix),
+          initializedFn: () => {
+            if (!watch) earlyCatchUp = true;
+            else {
+              replayLength = watch.getReceived();
+              settle();
+            }
+          },
+        });
+        if (earlyCatchUp) replayLength = watch.getReceived();
+        settle();
+        const following = watch;
+        const ended = (async () => {
+          for await (const entry of following) {
+            taken++;
+            if (entry.key.startsWith(prefix)) onChange(entry.key, entry.operation === "PUT" ? valueOf(entry) : null);
+            settle();
+          }
+        })();
+        // A watch that ends before catching up (closed connection, a value that is not JSON) fails the follow.
+        await Promise.race([replayed, ended.then(() => Promise.reject(new Error("the watch ended before it caught up")))]);
+        return { stop: () => following.stop(), ended: ended.catch(() => {}) };
+      });
+    },
   };
+}
+
+/** The subject filter of a key prefix: exact up to its last "." (the server filters), "everything" otherwise. */
+function filterOf(prefix: string): string {
+  return prefix.endsWith(".") ? `${prefix}>` : ">";
 }
 
 function encode(value: unknown): Uint8Array {

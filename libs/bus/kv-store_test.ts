@@ -63,3 +63,37 @@ test("bus: KV entries leaves out deleted keys", async () => {
 test("bus: a bad KV key is a BusError", async () => {
   await assert.rejects(bus.jobs.put("has space", {}), { name: "BusError", message: /writing KV_jobs\/has space/ });
 });
+
+test("bus: KV follow has replayed every last value when it resolves, then sees writes and deletes", async () => {
+  const nc = await connect({ servers: server.url });
+  try {
+    const kv = await nc.jetstream().views.kv("follow-test");
+    const store = createKvStore<{ n: number }>(kv, "follow-test");
+    await store.put("job-50.0", { n: -1 });
+    // A short replay arrives before the watch is returned (nats.js then says so out of band), a long one after.
+    for (const [job, count] of [
+      ["job-4", 3],
+      ["job-5", 2_000],
+    ] as const) {
+      for (let first = 0; first < count; first += 500) {
+        await Promise.all(Array.from({ length: Math.min(500, count - first) }, (_, i) => store.put(`${job}.${first + i}`, { n: first + i })));
+      }
+      const seen = new Map<string, number | null>();
+      // Read in the resolution's own callback: nothing may still be queued behind it.
+      const { follow, size } = await store.follow(`${job}.`, (key, value) => seen.set(key, value?.n ?? null)).then((follow) => ({ follow, size: seen.size }));
+      assert.equal(size, count);
+      await store.put(`${job}.1`, { n: 70 });
+      await kv.delete(`${job}.2`);
+      await store.put(`${job}0.1`, { n: -2 });
+      const deadline = performance.now() + 5_000;
+      while ((seen.get(`${job}.2`) !== null || seen.get(`${job}.1`) !== 70) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(seen.get(`${job}.1`), 70);
+      assert.equal(seen.get(`${job}.2`), null);
+      assert.equal(seen.has(`${job}0.1`), false);
+      follow.stop();
+      await follow.ended;
+    }
+  } finally {
+    await nc.close();
+  }
+});

@@ -1,7 +1,7 @@
 export { connectBus, type Bus, type ConnectBusOptions } from "./connect-bus.ts";
 export { BusError } from "./errors.ts";
 export { NatsAuthError, readNatsAuth, type NatsAuth } from "./nats-auth.ts";
-export type { KvStore } from "./kv-store.ts";
+export type { KvFollow, KvStore } from "./kv-store.ts";
 export { shardKey } from "./names.ts";
 export type { ShardInputStore } from "./shard-inputs.ts";
 export { createLocalSignals, startSaturationAdverts, type HostBackoffSignal, type SaturationAdvert, type Signals } from "./signals.ts";

@@ -1,11 +1,13 @@
 import type { Bus } from "@laion-dl/bus";
 import { OptionError, parseDownloadOptions, refuseUnknownOptions, type DownloadOptions, type FetchPolicy } from "@laion-dl/config";
 import { GrpcStatus, GrpcStatusError, unaryHandler, type IngestServiceHandlers } from "@laion-dl/grpc";
-import { confineJobPaths, decodeOptions, ingestJob, jobIdOf, jobStatus, refuseBeyondFleetPolicy, type JobRecord } from "@laion-dl/jobs";
+import { confineJobPaths, createJobFollowers, decodeOptions, ingestJob, jobIdOf, refuseBeyondFleetPolicy, type JobRecord } from "@laion-dl/jobs";
 import type { Logger } from "@laion-dl/telemetry";
 
 /** NATS away (restarting, partitioned) is a reason to call again, not an internal error. */
 const STATUS_BY_ERROR_NAME = { BusError: GrpcStatus.UNAVAILABLE, PathConfinementError: GrpcStatus.INVALID_ARGUMENT };
+/** A job's shard records are followed while GetJob is asked about it at least this often. */
+const FOLLOW_IDLE_MS = 60_000;
 
 export interface IngestService {
   readonly handlers: IngestServiceHandlers;
@@ -14,7 +16,7 @@ export interface IngestService {
    * "ingesting". Shards already done are skipped and re-published units are deduplicated.
    */
   resumeInterrupted(): Promise<string[]>;
-  /** Stops reading manifests; the jobs cut short are resumed by the next ingest to start. */
+  /** Stops reading manifests and following jobs; the jobs cut short are resumed by the next ingest to start. */
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export function createIngestService(
 ): IngestService {
   const running = new Map<string, { ingest: Promise<void>; recorded: Promise<void>; overwrite: boolean }>();
   const stopping = new AbortController();
+  const followers = createJobFollowers(bus, { idleMs: FOLLOW_IDLE_MS });
   /** Resolves once the job's record says "ingesting", so a GetJob after SubmitJob never reads an earlier run's end. */
   const start = (download: DownloadOptions, jobId: string): Promise<void> => {
     const current = running.get(jobId);
@@ -69,11 +72,11 @@ export function createIngestService(
         }
         if (!running.has(jobId)) options.log.info("job_submitted", { jobId, manifest: download.url_list });
         await start(download, jobId);
-        const status = await jobStatus(bus, jobId);
-        return { job_id: jobId, shard_count: status?.shardsTotal ?? 0 };
+        const job = (await bus.jobs.get(jobId)) as JobRecord | null;
+        return { job_id: jobId, shard_count: job?.shardsTotal ?? 0 };
       }, STATUS_BY_ERROR_NAME),
       GetJob: unaryHandler(async (request) => {
-        const status = await jobStatus(bus, request.job_id);
+        const status = await followers.status(request.job_id);
         if (!status) throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `no job ${request.job_id}`);
         return {
           job_id: status.jobId,
@@ -104,6 +107,7 @@ export function createIngestService(
     },
     async stop() {
       stopping.abort();
+      followers.close();
       await Promise.all([...running.values()].map(({ ingest }) => ingest));
     },
   };
