@@ -1,7 +1,7 @@
 // Issue #11's profiles, run after the demo corpus's phases on the same fixture server:
 // - photo: a photo-like TSV manifest (JPEG q90 300 px to 1080p, some PNG, 10 % 404s, 1 % slow
 //   answers), 1 000-row shards, sharp alone on its images as the ceiling, embedded runs with the
-//   default thread_count and with --thread-count, and the fleet;
+//   default thread_count and with --thread-count, the leanest pipeline, and the fleet;
 // - wan: the same manifest with each URL given a WAN fate (lognormal time to first byte, hangs,
 //   drips, refused connections), against the same corpus served instantly.
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { corpusMix, corpusRows, imageRows, plainImageUrl, type CorpusMix } from 
 import type { PairedDistributedResult } from "./distributed.ts";
 import type { EmbeddedRun } from "./embedded.ts";
 import type { FixtureProcess } from "./fixture.ts";
+import { runLeanest, type LeanestRun } from "./leanest.ts";
 import type { BenchOptions } from "./options.ts";
 import { WORK_DIR } from "./options.ts";
 import { mb, pct } from "./report.ts";
@@ -29,10 +30,18 @@ export interface EmbeddedSeries {
   pairedCeiling: number[];
 }
 
+/** Runs of the leanest pipeline (leanest.ts), bracketed by ceiling passes as the embedded runs are. */
+export interface LeanestSeries {
+  best: LeanestRun;
+  runs: LeanestRun[];
+  pairedCeiling: number[];
+}
+
 export interface PhotoProfileResult {
   corpus: CorpusMix & { warmSeconds: number };
   ceiling?: CeilingResult;
   embedded: EmbeddedSeries[];
+  leanest?: LeanestSeries;
   fleet?: PairedDistributedResult;
 }
 
@@ -132,6 +141,20 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
       await context.pairedCeilingPass(photo.ceiling, paired);
       photo.embedded.push({ ...(threadCount === undefined ? {} : { threadCount }), best: best(runs), runs, pairedCeiling: paired });
     }
+    log(`photo profile, leanest pipeline: undici + sha256 + transform, nothing written, ${options.threadCount} downloads, ${options.repeat} run(s)`);
+    const runs: LeanestRun[] = [];
+    const paired: number[] = [];
+    for (let i = 1; i <= options.repeat; i++) {
+      await context.pairedCeilingPass(photo.ceiling, paired);
+      await quiet();
+      const run = await runLeanest({ ...corpus, downloads: options.threadCount });
+      log(
+        `  run ${i}: ${run.successes}/${run.rows} in ${run.seconds.toFixed(1)} s = ${run.imagesPerSecond.toFixed(1)} img/s (CPU ${(run.cpuSeconds / run.seconds).toFixed(2)} cores)`,
+      );
+      runs.push(run);
+    }
+    await context.pairedCeilingPass(photo.ceiling, paired);
+    photo.leanest = { best: runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)), runs, pairedCeiling: paired };
   }
 
   if (options.cpuBreakdown) {

@@ -7,7 +7,7 @@ import type { EmbeddedRun } from "./embedded.ts";
 import type { IngestRun } from "./ingest.ts";
 import type { Machine } from "./machine.ts";
 import type { ProfileSummary } from "./profile.ts";
-import type { ProfileResults } from "./profiles.ts";
+import type { LeanestSeries, PhotoProfileResult, ProfileResults } from "./profiles.ts";
 import { mb, pct, rate, type Line } from "./report.ts";
 import { projection } from "./threads.ts";
 
@@ -157,6 +157,36 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
     return out.map((line, i) => (i === 0 ? line : { ...line, figure: `${indent}${line.figure}` }));
   };
 
+  /** The leanest pipeline beside the ceiling, and what laion-dl's embedded runs add to it (paired medians over paired medians). */
+  const leanestLines = (series: LeanestSeries, photo: PhotoProfileResult, indent: string): Line[] => {
+    const { best, runs } = series;
+    const out: Line[] = [
+      ratioLine(
+        `${indent}leanest pipeline: undici, sha256, transform, nothing written (${best.downloads} downloads, ${best.jobs} images at once)`,
+        best.imagesPerSecond,
+        undefined,
+        photo.ceiling?.best.imagesPerSecond,
+      ),
+      { figure: "  runs", value: `${runs.map((run) => run.imagesPerSecond.toFixed(1)).join(", ")} img/s` },
+    ];
+    const paired = pairedLine(runs, series.pairedCeiling);
+    if (paired) out.push(paired);
+    out.push({
+      figure: "  best run",
+      value: `${best.successes}/${best.rows} in ${best.seconds.toFixed(1)} s; CPU ${(best.cpuSeconds / best.seconds).toFixed(2)} cores, ${perCpu(best.successes, best.cpuSeconds)}`,
+    });
+    const leanest = pairedRatios(runs, series.pairedCeiling)?.median;
+    const embedded = photo.embedded.find((each) => each.threadCount === undefined);
+    const ours = embedded && pairedRatios(embedded.runs, embedded.pairedCeiling)?.median;
+    if (leanest && ours) {
+      out.push({
+        figure: "  embedded (default thread_count) / leanest",
+        value: `${ours.toFixed(2)} / ${leanest.toFixed(2)} = ${(ours / leanest).toFixed(2)} (paired medians)`,
+      });
+    }
+    return out.map((line, i) => (i === 0 ? line : { ...line, figure: `${indent}${line.figure}` }));
+  };
+
   const fleetLines = (label: string, fleet: Exclude<PairedDistributedResult, { skipped: string }>, against: number | undefined, indent = ""): Line[] => {
     const out: Line[] = [];
     const { best, runs } = fleet;
@@ -203,6 +233,7 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
         const threads = series.threadCount === undefined ? "default thread_count" : `thread_count ${series.threadCount}`;
         out.push(...embeddedLines(`  embedded, ${series.best.perShard} per shard, ${threads}`, series, photo.ceiling, "  "));
       }
+      if (photo.leanest) out.push(...leanestLines(photo.leanest, photo, "  "));
       if (photo.fleet && "skipped" in photo.fleet) out.push({ figure: "  distributed", value: `skipped: ${photo.fleet.skipped}` });
       else if (photo.fleet) out.push(...fleetLines("  distributed, 1 of each service", photo.fleet, photoCeiling?.imagesPerSecond, "  "));
     }
@@ -350,7 +381,22 @@ export function summaryLines(results: BenchResults, cores: number): Line[] {
 }
 
 /** Each run's rate over the ceiling at its time (the mean of the passes bracketing it), and their median against the target. */
-function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling: readonly number[], target: number): Line | undefined {
+function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling: readonly number[], target?: number): Line | undefined {
+  const paired = pairedRatios(runs, pairedCeiling);
+  if (!paired) return undefined;
+  const { ceilings, ratios, median, bracketed } = paired;
+  const line = {
+    figure: bracketed ? "  each run / the ceiling passes just before and after it (mean)" : "  each run / a ceiling pass just before it",
+    value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${ceilings[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
+  };
+  return target === undefined ? line : { ...line, target: `≥ ${target.toFixed(2)}`, met: median >= target };
+}
+
+/** Each run's rate over the ceiling passes beside it, and their median. */
+function pairedRatios(
+  runs: readonly { imagesPerSecond: number }[],
+  pairedCeiling: readonly number[],
+): { ceilings: number[]; ratios: number[]; median: number; bracketed: boolean } | undefined {
   const bracketed = pairedCeiling.length === runs.length + 1;
   if ((!bracketed && pairedCeiling.length !== runs.length) || runs.length === 0) return undefined;
   // Older results have only the pass before each run.
@@ -359,10 +405,5 @@ function pairedLine(runs: readonly { imagesPerSecond: number }[], pairedCeiling:
   const sorted = [...ratios].sort((a, b) => a - b);
   const middle = sorted.length / 2;
   const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return {
-    figure: bracketed ? "  each run / the ceiling passes just before and after it (mean)" : "  each run / a ceiling pass just before it",
-    value: `${runs.map((run, i) => `${run.imagesPerSecond.toFixed(0)}/${ceilings[i]!.toFixed(0)} = ${ratios[i]!.toFixed(2)}`).join(", ")}; median ${median.toFixed(2)}`,
-    target: `≥ ${target.toFixed(2)}`,
-    met: median >= target,
-  };
+  return { ceilings, ratios, median, bracketed };
 }
