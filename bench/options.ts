@@ -56,7 +56,7 @@ export const USAGE = `usage: npx -y pnpm@9 bench [options]
   --skip-ceiling  --skip-embedded  --skip-small-shards  --skip-distributed  --skip-ingest
                         leave out a phase on the demo corpus
   --skip-photo  --skip-photo-fleet  --skip-wan
-                        leave out the photo profile's ceiling and embedded runs, its fleet run, or
+                        leave out the photo profile's ceiling, embedded and leanest runs, its fleet run, or
                         the WAN profile
   --profiles-only       only the photo and WAN profiles (every --skip of the demo corpus)
   --job KEY=VALUE       another download option for the embedded and distributed jobs (repeatable),
