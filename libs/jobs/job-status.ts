@@ -18,7 +18,7 @@ export async function jobStatus(bus: Bus, jobId: string): Promise<JobStatus | nu
   if (!job) return null;
   const tally = new ShardTally(jobId);
   for (const [key, value] of await bus.shards.entries(`${jobId}.`)) tally.set(key, value as ShardRecord);
-  return statusOf(job, tally.figures());
+  return statusOf(jobId, job, tally.figures());
 }
 
 /** A job's status kept up to date from its shard records as they are written. */
@@ -39,11 +39,10 @@ export async function followJob(bus: Bus, jobId: string): Promise<JobProgress> {
   const follow: KvFollow = await bus.shards.follow(`${jobId}.`, (key, value) => tally.set(key, value as ShardRecord | null));
   return {
     async status() {
-      // The shards' figures as the call finds them; the job's record is read after them, so a job
-      // whose record says done never shows fewer shards than that.
+      // The shards' figures as they stand when the call is made, not after the read below.
       const figures = tally.figures();
       const job = (await bus.jobs.get(jobId)) as JobRecord | null;
-      return job ? statusOf(job, figures) : null;
+      return job ? statusOf(jobId, job, figures) : null;
     },
     stop: () => follow.stop(),
     ended: follow.ended,
@@ -58,7 +57,7 @@ interface ShardFigures {
   readonly parked: string | null;
 }
 
-function statusOf(job: JobRecord, figures: ShardFigures): JobStatus {
+function statusOf(jobId: string, job: JobRecord, figures: ShardFigures): JobStatus {
   const { parked } = figures;
   const state =
     job.state === "failed" || parked !== null
@@ -69,7 +68,7 @@ function statusOf(job: JobRecord, figures: ShardFigures): JobStatus {
           ? "done"
           : "running";
   return {
-    jobId: job.jobId,
+    jobId,
     state,
     shardsTotal: job.shardsTotal,
     shardsDone: figures.shardsDone,

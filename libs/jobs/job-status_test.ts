@@ -109,30 +109,31 @@ test("job status: a follower keeps up with shards finishing, written again, park
 
 test("job status: GetJob's followers start only for jobs that exist and stop once nobody asks", async () => {
   const followers = createJobFollowers(bus, { idleMs: 300 });
-  const consumers = async () => {
+  // The watches on one job's records (other tests' stopped watches linger on the server a while).
+  const watching = async (jobId: string) => {
     const listed = await (await raw.jetstreamManager()).consumers.list(`KV_${PREFIX}_shards`).next();
-    return listed.length;
+    return listed.filter((consumer) => consumer.config.filter_subject === `$KV.${PREFIX}_shards.${jobId}.>`).length;
   };
   try {
-    const before = await consumers();
     assert.equal(await followers.status("job-none"), null);
-    assert.equal(await consumers(), before, "no watch for a job that does not exist");
+    assert.equal(await watching("job-none"), 0, "no watch for a job that does not exist");
 
     await putJob("job-asked", 2);
     await bus.shards.put("job-asked.0", done(5, 4));
     const [first, second] = await Promise.all([followers.status("job-asked"), followers.status("job-asked")]);
     assert.deepEqual(first, second);
     assert.equal(first?.shardsDone, 1);
-    assert.equal(await consumers(), before + 1, "one watch however many ask at once");
+    assert.equal(await watching("job-asked"), 1, "one watch however many ask at once");
     await bus.shards.put("job-asked.1", done(5, 5));
     const status = await agreesWithFullRead(() => followers.status("job-asked"), "job-asked");
     assert.equal(status?.state, "done");
 
     // Idle past idleMs: the watch is stopped (the server drops its consumer), and a later call follows afresh.
     const deadline = performance.now() + 15_000;
-    while ((await consumers()) > before && performance.now() < deadline) await sleep(100);
-    assert.equal(await consumers(), before, "the idle follower's consumer is gone");
+    while ((await watching("job-asked")) > 0 && performance.now() < deadline) await sleep(100);
+    assert.equal(await watching("job-asked"), 0, "the idle follower's consumer is gone");
     assert.equal((await followers.status("job-asked"))?.successes, 9);
+    assert.equal(await watching("job-asked"), 1);
   } finally {
     followers.close();
   }
