@@ -20,6 +20,8 @@ export interface Bus {
   readonly policies: StagePolicies;
   /** False while the client is reconnecting (it retries forever) and after close(). */
   readonly connected: boolean;
+  /** How many times the client has reconnected: what was followed before may have missed writes. */
+  readonly reconnects: number;
   /** Ends waiting consumers, then drains: in-flight publishes and acks finish before the connection closes. */
   close(): Promise<void>;
 }
@@ -77,11 +79,13 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
   }
 
   let connected = true;
+  let reconnects = 0;
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Disconnect) connected = false;
       else if (status.type === Events.Reconnect) {
         connected = true;
+        reconnects++;
         options.onReconnect?.();
       }
     }
@@ -97,6 +101,9 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     policies: createStagePolicies(assets.policies, names.policiesBucket),
     get connected() {
       return connected && !nc.isClosed();
+    },
+    get reconnects() {
+      return reconnects;
     },
     close() {
       closing ??= (async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import { connectBus, type Bus } from "@laion-dl/bus";
-import { startNatsServer, type NatsServerProcess } from "@laion-dl/testing";
+import { startNatsServer, waitFor, type NatsServerProcess } from "@laion-dl/testing";
 import { connect, type NatsConnection } from "nats";
 import { createJobFollowers, followJob, jobStatus, type JobRecord, type JobStatus, type ShardRecord } from "./mod.ts";
 
@@ -136,5 +136,32 @@ test("job status: GetJob's followers start only for jobs that exist and stop onc
     assert.equal(await watching("job-asked"), 1);
   } finally {
     followers.close();
+  }
+});
+
+test("job status: a follower keeps following through a nats-server crash and restart", async () => {
+  const server = await startNatsServer();
+  const survivor = await connectBus({ servers: server.url, name: "job-status-survivor", streamPrefix: "SURVIVE" });
+  try {
+    const record: Omit<JobRecord, "options"> = { jobId: "job-survive", state: "ingested", shardsTotal: 2, error: null };
+    await survivor.jobs.put("job-survive", record);
+    await survivor.shards.put("job-survive.0", done(10, 9));
+    const progress = await followJob(survivor, "job-survive");
+    assert.equal((await progress.status())?.shardsDone, 1);
+
+    await server.kill();
+    await waitFor(() => !survivor.connected);
+    await server.restart();
+    await waitFor(() => survivor.connected);
+
+    await survivor.shards.put("job-survive.1", done(10, 10));
+    // Written after the restart: the first status after it must see it, not the figures from before the crash.
+    assert.equal((await progress.status())?.state, "done");
+    assert.deepEqual(await progress.status(), await jobStatus(survivor, "job-survive"));
+    progress.stop();
+    await progress.ended;
+  } finally {
+    await survivor.close();
+    await server.stop();
   }
 });
