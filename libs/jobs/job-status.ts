@@ -40,18 +40,19 @@ export async function followJob(bus: Bus, jobId: string): Promise<JobProgress> {
   let stopped = false;
   let onEnded!: () => void;
   const ended = new Promise<void>((resolve) => (onEnded = resolve));
+  /** Follows stopped because a fresh one took their place: their end is not the job's. */
+  const replaced = new WeakSet<KvFollow>();
   const start = async (): Promise<Following> => {
     const reconnects = bus.reconnects;
     const tally = new ShardTally(jobId);
     const follow = await bus.shards.follow(`${jobId}.`, (key, value) => tally.set(key, value as ShardRecord | null));
-    const following = { tally, follow, reconnects };
-    // Ended by itself (not replaced by a fresh one): the connection is closed for good.
+    // Ended by itself, not replaced: the connection is closed for good.
     void follow.ended.then(() => {
-      if (stopped || current === following) onEnded();
+      if (stopped || !replaced.has(follow)) onEnded();
     });
-    return following;
+    return { tally, follow, reconnects };
   };
-  let current: Following = await start();
+  let current = await start();
   let restarting: Promise<void> | null = null;
   return {
     async status() {
@@ -60,6 +61,7 @@ export async function followJob(bus: Bus, jobId: string): Promise<JobProgress> {
           .then((fresh) => {
             const stale = current;
             current = fresh;
+            replaced.add(stale.follow);
             stale.follow.stop();
             if (stopped) fresh.follow.stop();
           })
