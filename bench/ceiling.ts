@@ -1,7 +1,7 @@
 // The ceiling: sharp alone on the corpus, each setting in a fresh process, the best one kept.
 import { join } from "node:path";
 import { runJsonChild } from "./children.ts";
-import type { CorpusKind } from "./corpus.ts";
+import { corpusEnv, type CorpusSettings } from "./corpus.ts";
 import { BENCH_DIR, REPO_ROOT, type CeilingConfig } from "./options.ts";
 
 export interface CeilingPass {
@@ -30,15 +30,7 @@ export interface CeilingResult {
 const LIBUV_DEFAULT_THREADPOOL = 4;
 
 export async function runCeiling(
-  corpus: {
-    kind: CorpusKind;
-    baseUrl: string;
-    rows: number;
-    seed: number;
-    jobExtra: Readonly<Record<string, string>>;
-    /** The extra environment of the runs compared with it (LAION_DL_ALLOCATOR, MALLOC_ARENA_MAX, ...). */
-    extraEnv: Readonly<Record<string, string>>;
-  },
+  corpus: CorpusSettings,
   configs: readonly CeilingConfig[],
   passes: number,
   log: (line: string) => void,
@@ -55,16 +47,11 @@ export async function runCeiling(
       [],
       {
         ...process.env,
-        ...corpus.extraEnv,
+        ...corpusEnv(corpus),
         UV_THREADPOOL_SIZE: String(threadpool),
-        BENCH_CORPUS: corpus.kind,
-        BENCH_BASE_URL: corpus.baseUrl,
-        BENCH_ROWS: String(corpus.rows),
-        BENCH_SEED: String(corpus.seed),
         BENCH_CONCURRENCY: String(config.concurrency),
         BENCH_JOBS: String(config.jobs),
         BENCH_PASSES: String(passes),
-        BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
       },
       join(REPO_ROOT, "bin", "with-allocator"),
     );

@@ -20,6 +20,30 @@ export interface CorpusMix {
   failures?: { rows: number; notFound: number; slow: number };
 }
 
+/** A corpus as the bench's child processes rebuild it (ceiling-child.ts, leanest-child.ts). */
+export interface CorpusSettings {
+  kind: CorpusKind;
+  baseUrl: string;
+  rows: number;
+  seed: number;
+  /** Job options beyond the bench's own (the transform's, e.g. image_size). */
+  jobExtra: Readonly<Record<string, string>>;
+  /** The extra environment of the runs compared with it (LAION_DL_ALLOCATOR, MALLOC_ARENA_MAX, ...). */
+  extraEnv: Readonly<Record<string, string>>;
+}
+
+/** The environment a child process reads the corpus and the job's options from. */
+export function corpusEnv(corpus: CorpusSettings): Record<string, string> {
+  return {
+    ...corpus.extraEnv,
+    BENCH_CORPUS: corpus.kind,
+    BENCH_BASE_URL: corpus.baseUrl,
+    BENCH_ROWS: String(corpus.rows),
+    BENCH_SEED: String(corpus.seed),
+    BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
+  };
+}
+
 export function corpusRows(kind: CorpusKind, baseUrl: string, rows: number, seed: number): DemoRow[] {
   return kind === "demo" ? demoRows(baseUrl, rows, { seed, failureRate: 0 }) : photoLikeRows(baseUrl, rows, { seed });
 }

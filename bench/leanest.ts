@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { runJsonChild } from "./children.ts";
-import type { CorpusKind } from "./corpus.ts";
+import { corpusEnv, type CorpusSettings } from "./corpus.ts";
 import { BENCH_DIR, REPO_ROOT } from "./options.ts";
 
 export interface LeanestRun {
@@ -19,15 +19,7 @@ export interface LeanestRun {
   otherCpuSeconds: number;
 }
 
-export async function runLeanest(corpus: {
-  kind: CorpusKind;
-  baseUrl: string;
-  rows: number;
-  seed: number;
-  jobExtra: Readonly<Record<string, string>>;
-  extraEnv: Readonly<Record<string, string>>;
-  downloads: number;
-}): Promise<LeanestRun> {
+export async function runLeanest(corpus: CorpusSettings, downloads: number): Promise<LeanestRun> {
   // laion-dl's defaults for processes_count, MALLOC_ARENA_MAX and UV_THREADPOOL_SIZE (bin/laion-dl).
   const cores = availableParallelism();
   return runJsonChild<LeanestRun>(
@@ -37,14 +29,9 @@ export async function runLeanest(corpus: {
       MALLOC_ARENA_MAX: String(cores),
       UV_THREADPOOL_SIZE: String(cores * 2 + 4),
       ...process.env,
-      ...corpus.extraEnv,
-      BENCH_CORPUS: corpus.kind,
-      BENCH_BASE_URL: corpus.baseUrl,
-      BENCH_ROWS: String(corpus.rows),
-      BENCH_SEED: String(corpus.seed),
-      BENCH_DOWNLOADS: String(corpus.downloads),
+      ...corpusEnv(corpus),
+      BENCH_DOWNLOADS: String(downloads),
       BENCH_JOBS: String(cores * 2),
-      BENCH_JOB_EXTRA: JSON.stringify(corpus.jobExtra),
     },
     join(REPO_ROOT, "bin", "with-allocator"),
   );

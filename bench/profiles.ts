@@ -10,7 +10,7 @@ import { closedLoopbackUrl, WAN_PROFILE, wanFate, wanRows, type DemoRow, type Wa
 import { runCpuBreakdown, type CpuBreakdown } from "./breakdown.ts";
 import type { CeilingResult } from "./ceiling.ts";
 import { runCeiling } from "./ceiling.ts";
-import { corpusMix, corpusRows, imageRows, plainImageUrl, type CorpusMix } from "./corpus.ts";
+import { corpusMix, corpusRows, imageRows, plainImageUrl, type CorpusMix, type CorpusSettings } from "./corpus.ts";
 import type { PairedDistributedResult } from "./distributed.ts";
 import type { EmbeddedRun } from "./embedded.ts";
 import type { FixtureProcess } from "./fixture.ts";
@@ -116,8 +116,8 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
   );
   const photo: PhotoProfileResult = { corpus: { ...mix, warmSeconds: warmed.seconds }, embedded: [] };
   results.photo = photo;
-  const corpus = {
-    kind: "photo" as const,
+  const corpus: CorpusSettings = {
+    kind: "photo",
     baseUrl: fixture.baseUrl,
     rows: options.photoRows,
     seed: options.seed,
@@ -147,7 +147,7 @@ export async function runProfiles(context: ProfileContext): Promise<ProfileResul
     for (let i = 1; i <= options.repeat; i++) {
       await context.pairedCeilingPass(photo.ceiling, paired);
       await quiet();
-      const run = await runLeanest({ ...corpus, downloads: options.threadCount });
+      const run = await runLeanest(corpus, options.threadCount);
       log(
         `  run ${i}: ${run.successes}/${run.rows} in ${run.seconds.toFixed(1)} s = ${run.imagesPerSecond.toFixed(1)} img/s (CPU ${(run.cpuSeconds / run.seconds).toFixed(2)} cores)`,
       );

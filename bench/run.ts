@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { writeManifest } from "@laion-dl/manifest";
 import { runCeiling, type CeilingResult } from "./ceiling.ts";
-import { corpusMix, corpusRows, type CorpusKind } from "./corpus.ts";
+import { corpusMix, corpusRows, type CorpusKind, type CorpusSettings } from "./corpus.ts";
 import { runDistributed, type PairedDistributedResult } from "./distributed.ts";
 import { runEmbedded, type EmbeddedRun } from "./embedded.ts";
 import { startFixtureProcess } from "./fixture.ts";
@@ -74,7 +74,7 @@ const results: BenchResults = {
   totalSeconds: 0,
 };
 
-const corpusSettings = (kind: CorpusKind) => ({
+const corpusSettings = (kind: CorpusKind): CorpusSettings => ({
   kind,
   baseUrl: fixture.baseUrl,
   rows: kind === "demo" ? options.rows : options.photoRows,
